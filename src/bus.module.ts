@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule, Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { LANE_NAMES, LANE_TOKENS } from './bus.constants.js';
+import { ConfigurableBusModule } from './bus.module-definition.js';
+import type { BusModuleAsyncOptions, BusModuleExtras } from './bus.module-definition.js';
+import type { BusModuleOptions } from './bus/bus-module-options.interface.js';
+import { MessageBusService } from './bus/message-bus.service.js';
+import { HandlerExplorer } from './decorators/handler.explorer.js';
+
+const laneProviders: Provider[] = LANE_NAMES.map((name) => ({
+  provide: LANE_TOKENS[name],
+  useFactory: (bus: MessageBusService) => bus[name],
+  inject: [MessageBusService],
+}));
+
+/**
+ * The message bus for chat-agent backends. Import it once, in the root module:
+ * `BusModule.forRoot({ capacity: 64 })` or `BusModule.forRootAsync({ useFactory, inject })`.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [MessageBusService, HandlerExplorer, ...laneProviders],
+  exports: [MessageBusService, ...LANE_NAMES.map((name) => LANE_TOKENS[name])],
+})
+export class BusModule extends ConfigurableBusModule {
+  static override forRoot(options: BusModuleOptions & BusModuleExtras = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  static override forRootAsync(options: BusModuleAsyncOptions): DynamicModule {
+    return super.forRootAsync(options);
+  }
+}

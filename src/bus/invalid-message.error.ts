@@ -1,0 +1,16 @@
+import type { LaneName } from './messages.interface.js';
+
+/** A message that fails validation on publish. Nothing is enqueued. */
+export class InvalidMessageError extends TypeError {
+  override readonly name = 'InvalidMessageError';
+
+  constructor(
+    /** The lane the message was published to. */
+    readonly lane: LaneName,
+    /** The offending field, e.g. `chatId` or `parts[1].ref`. */
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`Invalid ${lane} message: ${field} ${problem}`);
+  }
+}

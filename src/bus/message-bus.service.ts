@@ -1,0 +1,226 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { BUS_MODULE_OPTIONS, LANE_NAMES, STREAM_DELEGATE } from '../bus.constants.js';
+import type { StreamDelegate } from '../streaming/stream-delegate.interface.js';
+import type { StreamCallOptions, Streamer } from '../streaming/streamer.interface.js';
+import type { BusHandler } from './bus-handler.interface.js';
+import type { BusModuleOptions, UndeliveredReason } from './bus-module-options.interface.js';
+import { resolveBusOptions } from './bus-options.js';
+import type { ResolvedBusOptions } from './bus-options.js';
+import type { CloseReport } from './close-report.interface.js';
+import { LaneDispatcher } from './lane.dispatcher.js';
+import { Lane } from './lane.js';
+import type { LaneCallOptions } from './lane.js';
+import { MESSAGE_VALIDATORS } from './message.validators.js';
+import type { InboundMessage, LaneMessages, LaneName, OutboundMediaMessage, OutboundMessage } from './messages.interface.js';
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /** Overrides the module's `drainTimeoutMs` for this close. */
+  timeoutMs?: number;
+}
+
+/** The handlers of each lane, as found by the explorer. */
+export type LaneHandlers = { [L in LaneName]: BusHandler<LaneMessages[L]>[] };
+
+type AnyDispatcher = LaneDispatcher<LaneMessages[LaneName]>;
+
+/**
+ * The message bus: three bounded lanes (inbound to the agent, outbound replies, outbound media),
+ * the stream delegate, and the staged graceful drain on shutdown.
+ */
+@Injectable()
+export class MessageBusService implements BeforeApplicationShutdown, OnApplicationShutdown {
+  readonly inbound: Lane<InboundMessage>;
+  readonly outbound: Lane<OutboundMessage>;
+  readonly outboundMedia: Lane<OutboundMediaMessage>;
+
+  private readonly logger = new Logger('MessageBus');
+  private readonly options: ResolvedBusOptions;
+  private readonly dispatchers = new Map<LaneName, AnyDispatcher>();
+  private streamDelegate: Promise<StreamDelegate | undefined> | undefined;
+  private closing: Promise<CloseReport> | undefined;
+  /** Messages cleared from the lanes when the drain timed out. */
+  private leftovers = 0;
+
+  constructor(
+    @Optional() @Inject(BUS_MODULE_OPTIONS) options?: BusModuleOptions,
+    @Optional() private readonly moduleRef?: ModuleRef,
+  ) {
+    this.options = resolveBusOptions(options);
+    const { capacity } = this.options;
+    this.inbound = new Lane('inbound', capacity.inbound, MESSAGE_VALIDATORS.inbound);
+    this.outbound = new Lane('outbound', capacity.outbound, MESSAGE_VALIDATORS.outbound);
+    this.outboundMedia = new Lane('outboundMedia', capacity.outboundMedia, MESSAGE_VALIDATORS.outboundMedia);
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** Publishes a message from a chat channel to the agent; waits while the inbound lane is full. */
+  publishInbound(message: InboundMessage, options?: LaneCallOptions): Promise<void> {
+    return this.inbound.publish(message, options);
+  }
+
+  /** Publishes a reply to a chat; waits while the outbound lane is full. */
+  publishOutbound(message: OutboundMessage, options?: LaneCallOptions): Promise<void> {
+    return this.outbound.publish(message, options);
+  }
+
+  /** Publishes media to a chat; waits while the outbound media lane is full. */
+  publishOutboundMedia(message: OutboundMediaMessage, options?: LaneCallOptions): Promise<void> {
+    return this.outboundMedia.publish(message, options);
+  }
+
+  /** A streamer for the chat from the stream delegate, or `undefined` when the chat cannot stream. */
+  async getStreamer(channel: string, chatId: string, options?: StreamCallOptions): Promise<Streamer | undefined> {
+    const delegate = await this.resolveStreamDelegate();
+    return delegate?.getStreamer(channel, chatId, options);
+  }
+
+  /**
+   * Starts consuming the lanes that have handlers. Called once at bootstrap by the explorer;
+   * lanes without handlers are left to manual consumers.
+   */
+  startDispatch(handlers: LaneHandlers): void {
+    for (const name of LANE_NAMES) {
+      if (handlers[name].length === 0 || this.dispatchers.has(name)) continue;
+      const lane = this.lane(name);
+      const dispatcher = new LaneDispatcher<LaneMessages[LaneName]>(
+        lane,
+        handlers[name] as BusHandler<LaneMessages[LaneName]>[],
+        (message, reason) => this.reportUndelivered(name, message, reason),
+        this.logger,
+      );
+      this.dispatchers.set(name, dispatcher);
+      void dispatcher.start();
+    }
+  }
+
+  /**
+   * Closes the bus with a staged drain: inbound first (its handlers may still publish replies), then
+   * the outbound lanes. Whatever is left after the timeout goes to `onUndelivered`. Idempotent: every
+   * call returns the same promise.
+   */
+  close(options?: CloseOptions): Promise<CloseReport> {
+    this.closing ??= this.drain(options?.timeoutMs ?? this.options.drainTimeoutMs);
+    return this.closing;
+  }
+
+  /** Drains before any provider's `onApplicationShutdown` disconnects a channel. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  private lane(name: LaneName): Lane<LaneMessages[LaneName]> {
+    return this[name] as Lane<LaneMessages[LaneName]>;
+  }
+
+  private async drain(timeoutMs: number): Promise<CloseReport> {
+    const startedAt = performance.now();
+    const before = this.countOutcomes();
+    const drained = this.drainInStages().then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const completed = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    if (!completed) this.abandonLeftovers();
+    const after = this.countOutcomes();
+    const report: CloseReport = {
+      delivered: after.delivered - before.delivered,
+      undelivered: after.undelivered - before.undelivered,
+      rejectedPublishers: after.rejected - before.rejected,
+      timedOut: !completed,
+      durationMs: performance.now() - startedAt,
+    };
+    this.logReport(report);
+    return report;
+  }
+
+  private async drainInStages(): Promise<void> {
+    await this.drainLane('inbound');
+    await Promise.all([this.drainLane('outbound'), this.drainLane('outboundMedia')]);
+  }
+
+  /** Closes a lane to publishers and waits until its handlers (or manual consumers) took everything. */
+  private drainLane(name: LaneName): Promise<void> {
+    const lane = this.lane(name);
+    lane.close();
+    return this.dispatchers.get(name)?.start() ?? lane.whenDrained();
+  }
+
+  private abandonLeftovers(): void {
+    for (const name of LANE_NAMES) {
+      const lane = this.lane(name);
+      lane.close();
+      this.dispatchers.get(name)?.stop();
+      for (const message of lane.clear()) {
+        this.leftovers++;
+        this.reportUndelivered(name, message, 'shutdown-timeout');
+      }
+    }
+  }
+
+  private countOutcomes(): { delivered: number; undelivered: number; rejected: number } {
+    let delivered = 0;
+    let undelivered = this.leftovers;
+    let rejected = 0;
+    for (const name of LANE_NAMES) {
+      const lane = this.lane(name);
+      const dispatcher = this.dispatchers.get(name);
+      delivered += dispatcher?.deliveredCount ?? lane.receivedCount;
+      undelivered += dispatcher?.unmatchedCount ?? 0;
+      rejected += lane.closedRejectionCount;
+    }
+    return { delivered, undelivered, rejected };
+  }
+
+  private reportUndelivered(lane: LaneName, message: LaneMessages[LaneName], reason: UndeliveredReason): void {
+    this.logger.warn(`Undelivered ${lane} message for channel "${message.channel}", chat "${message.chatId}": ${reason}`);
+    try {
+      this.options.onUndelivered?.(lane, message, reason);
+    } catch (error) {
+      this.logger.error('onUndelivered threw', error instanceof Error ? error.stack : String(error));
+    }
+  }
+
+  private logReport(report: CloseReport): void {
+    const summary =
+      `Closed in ${Math.round(report.durationMs)} ms: ${report.delivered} delivered, ${report.undelivered} undelivered, ` +
+      `${report.rejectedPublishers} publishers rejected${report.timedOut ? ' (drain timed out)' : ''}`;
+    if (report.timedOut || report.undelivered > 0) this.logger.warn(summary);
+    else this.logger.log(summary);
+  }
+
+  private resolveStreamDelegate(): Promise<StreamDelegate | undefined> {
+    this.streamDelegate ??= this.findStreamDelegate().catch((error: unknown) => {
+      this.streamDelegate = undefined; // try again on the next call
+      throw error;
+    });
+    return this.streamDelegate;
+  }
+
+  private async findStreamDelegate(): Promise<StreamDelegate | undefined> {
+    const option = this.options.streamDelegate;
+    if (typeof option === 'object') return option;
+    if (option !== undefined) return this.fromProviders(option) ?? (await this.moduleRef?.create(option));
+    return this.fromProviders(STREAM_DELEGATE);
+  }
+
+  private fromProviders(token: string | Function): StreamDelegate | undefined {
+    try {
+      return this.moduleRef?.get<StreamDelegate>(token, { strict: false });
+    } catch {
+      return undefined; // not registered anywhere in the app
+    }
+  }
+}

@@ -1,0 +1,32 @@
+export { BusModule } from './bus.module.js';
+export type { BusModuleAsyncOptions, BusModuleExtras } from './bus.module-definition.js';
+export { BUS_MODULE_OPTIONS, STREAM_DELEGATE } from './bus.constants.js';
+
+export { Lane } from './bus/lane.js';
+export type { LaneCallOptions, MessageValidator } from './bus/lane.js';
+export { MessageBusService } from './bus/message-bus.service.js';
+export type { CloseOptions } from './bus/message-bus.service.js';
+export { BusClosedError } from './bus/bus-closed.error.js';
+export { InvalidMessageError } from './bus/invalid-message.error.js';
+export { InvalidBusOptionsError } from './bus/invalid-bus-options.error.js';
+export type { BusModuleOptions, UndeliveredHandler, UndeliveredReason } from './bus/bus-module-options.interface.js';
+export type { CloseReport } from './bus/close-report.interface.js';
+export type {
+  InboundMessage,
+  LaneMessages,
+  LaneName,
+  MediaPart,
+  OutboundMediaMessage,
+  OutboundMessage,
+  Peer,
+  SenderInfo,
+} from './bus/messages.interface.js';
+
+export { OnInbound } from './decorators/on-inbound.decorator.js';
+export { OnOutbound } from './decorators/on-outbound.decorator.js';
+export { OnOutboundMedia } from './decorators/on-outbound-media.decorator.js';
+export { InjectLane } from './decorators/inject-lane.decorator.js';
+export type { BusHandlerOptions } from './decorators/bus-handler.metadata.js';
+
+export type { StreamDelegate } from './streaming/stream-delegate.interface.js';
+export type { StreamCallOptions, Streamer } from './streaming/streamer.interface.js';
