@@ -100,7 +100,7 @@ export class LaneDispatcher<T extends Addressed> {
 
   private logFailure(handler: BusHandler<T>, message: T, error: unknown): void {
     const stack = error instanceof Error ? error.stack : String(error);
-    this.logger.error(`${handler.name} failed on a ${this.lane.name} message from channel "${message.channel}"`, stack);
+    this.logger.error(`${handler.name} failed on an ${this.lane.name} message from channel "${message.channel}"`, stack);
   }
 }
 

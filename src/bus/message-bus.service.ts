@@ -163,10 +163,11 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
       const lane = this.lane(name);
       lane.close();
       this.dispatchers.get(name)?.stop();
-      for (const message of lane.clear()) {
-        this.leftovers++;
-        this.reportUndelivered(name, message, 'shutdown-timeout');
-      }
+      const leftovers = lane.clear();
+      if (leftovers.length === 0) continue;
+      this.leftovers += leftovers.length;
+      this.logger.warn(`Drain timed out: ${leftovers.length} ${name} messages undelivered (reported to onUndelivered)`);
+      for (const message of leftovers) this.notifyUndelivered(name, message, 'shutdown-timeout');
     }
   }
 
@@ -186,6 +187,10 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
 
   private reportUndelivered(lane: LaneName, message: LaneMessages[LaneName], reason: UndeliveredReason): void {
     this.logger.warn(`Undelivered ${lane} message for channel "${message.channel}", chat "${message.chatId}": ${reason}`);
+    this.notifyUndelivered(lane, message, reason);
+  }
+
+  private notifyUndelivered(lane: LaneName, message: LaneMessages[LaneName], reason: UndeliveredReason): void {
     try {
       this.options.onUndelivered?.(lane, message, reason);
     } catch (error) {

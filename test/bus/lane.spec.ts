@@ -1,4 +1,5 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { BusClosedError, Lane } from '../../src/index.js';
 import type { InboundMessage } from '../../src/index.js';
 import { MessageBusService } from '../../src/index.js';
@@ -22,6 +23,10 @@ async function settled(promise: Promise<unknown>): Promise<'pending' | 'resolved
   ]);
   return outcome === marker ? 'pending' : outcome;
 }
+
+// The bus is used without an app here; its close reports would only clutter the output.
+beforeAll(() => Logger.overrideLogger(false));
+afterAll(() => Logger.overrideLogger(true));
 
 describe('Lane (the Go bus tests, translated)', () => {
   it('publishes and receives inbound messages', async () => {
