@@ -26,3 +26,6 @@ export const DEFAULT_LANE_CAPACITY = 64;
 
 /** @default time `close()` waits for the drain before reporting leftovers. */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
+/** Metadata key of `@BusChannel(name)` on a class. */
+export const BUS_CHANNEL_METADATA = 'nestjs-agent-bus:channel';

@@ -2,6 +2,9 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { BUS_MODULE_OPTIONS, LANE_NAMES, STREAM_DELEGATE } from '../bus.constants.js';
+import { ChannelStreamDelegate } from '../streaming/channel.stream-delegate.js';
+import { pipeTextStream } from '../streaming/pipe-text-stream.js';
+import { StreamFinalizeError } from '../streaming/stream-finalize.error.js';
 import type { StreamDelegate } from '../streaming/stream-delegate.interface.js';
 import type { StreamCallOptions, Streamer } from '../streaming/streamer.interface.js';
 import type { BusHandler } from './bus-handler.interface.js';
@@ -20,6 +23,37 @@ export interface CloseOptions {
   /** Overrides the module's `drainTimeoutMs` for this close. */
   timeoutMs?: number;
 }
+
+/** Where `respond()` sends the answer: an inbound message, or a channel and chat. */
+export interface ReplyTarget {
+  channel: string;
+  chatId: string;
+}
+
+/** Options of `respond()`. */
+export interface RespondOptions {
+  /** Aborts the answer: the streamer is cancelled, nothing is published, and `respond` rejects with the reason. */
+  signal?: AbortSignal;
+  /**
+   * Stream the answer into the chat as it grows, when the channel can. `false` accumulates it and
+   * publishes one outbound message at the end.
+   * @default true
+   */
+  stream?: boolean;
+  /** Sets `replyToMessageId` on the outbound message. */
+  replyToMessageId?: string;
+}
+
+/** What `respond()` delivered. */
+export interface RespondResult {
+  /** The whole answer. */
+  text: string;
+  /** Whether a streamer delivered it (otherwise it went out as an outbound message, or was empty). */
+  streamed: boolean;
+}
+
+/** Finalizing does nothing: used to accumulate a text stream that is not shown as it grows. */
+const COLLECTOR: Streamer = { update: async () => {}, finalize: async () => {}, cancel: async () => {} };
 
 /** The handlers of each lane, as found by the explorer. */
 export type LaneHandlers = { [L in LaneName]: BusHandler<LaneMessages[L]>[] };
@@ -40,6 +74,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
   private readonly options: ResolvedBusOptions;
   private readonly dispatchers = new Map<LaneName, AnyDispatcher>();
   private streamDelegate: Promise<StreamDelegate | undefined> | undefined;
+  private channels: ReadonlyMap<string, object> = new Map();
   private closing: Promise<CloseReport> | undefined;
   /** Messages cleared from the lanes when the drain timed out. */
   private leftovers = 0;
@@ -82,6 +117,38 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
   }
 
   /**
+   * Answers a chat. A string is published as one outbound message. A stream of text deltas (e.g. an
+   * LLM's) is streamed into the chat when its channel can stream, else accumulated and published as
+   * one outbound message. If the streamed answer's final delivery fails, the whole text is published
+   * as an outbound message instead, so the answer arrives exactly once. An empty answer publishes nothing.
+   */
+  async respond(to: ReplyTarget, reply: string | AsyncIterable<string>, options: RespondOptions = {}): Promise<RespondResult> {
+    const { signal, stream = true } = options;
+    signal?.throwIfAborted();
+    if (typeof reply === 'string') return this.publishAnswer(to, reply, options);
+    const streamer = stream ? await this.getStreamer(to.channel, to.chatId, { signal }) : undefined;
+    if (streamer === undefined) return this.publishAnswer(to, await pipeTextStream(reply, COLLECTOR, { signal }), options);
+    try {
+      const text = await pipeTextStream(reply, streamer, { signal });
+      return { text, streamed: text !== '' };
+    } catch (error) {
+      if (!(error instanceof StreamFinalizeError)) throw error;
+      this.logger.warn(`Streaming to channel "${to.channel}" failed to finalize; sending the answer as a message: ${error.message}`);
+      await streamer.cancel().catch(() => undefined); // clear the preview before the message arrives
+      return this.publishAnswer(to, error.text, options);
+    }
+  }
+
+  /**
+   * Registers the `@BusChannel` providers. When the app has no stream delegate of its own, streamers
+   * come from their `beginStream`. Called once at bootstrap by the explorer.
+   */
+  registerChannels(channels: ReadonlyMap<string, object>): void {
+    this.channels = channels;
+    this.streamDelegate = undefined; // a lookup made before bootstrap did not know the channels
+  }
+
+  /**
    * Starts consuming the lanes that have handlers. Called once at bootstrap by the explorer;
    * lanes without handlers are left to manual consumers.
    */
@@ -117,6 +184,15 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     await this.close();
+  }
+
+  private async publishAnswer(to: ReplyTarget, text: string, options: RespondOptions): Promise<RespondResult> {
+    if (text !== '') {
+      const message: OutboundMessage = { channel: to.channel, chatId: to.chatId, content: text };
+      if (options.replyToMessageId !== undefined) message.replyToMessageId = options.replyToMessageId;
+      await this.publishOutbound(message, { signal: options.signal });
+    }
+    return { text, streamed: false };
   }
 
   private lane(name: LaneName): Lane<LaneMessages[LaneName]> {
@@ -218,7 +294,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     const option = this.options.streamDelegate;
     if (typeof option === 'object') return option;
     if (option !== undefined) return this.fromProviders(option) ?? (await this.moduleRef?.create(option));
-    return this.fromProviders(STREAM_DELEGATE);
+    return this.fromProviders(STREAM_DELEGATE) ?? (this.channels.size > 0 ? new ChannelStreamDelegate(this.channels, this.logger) : undefined);
   }
 
   private fromProviders(token: string | Function): StreamDelegate | undefined {

@@ -1,15 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { LANE_NAMES } from '../bus.constants.js';
 import { MessageBusService } from '../bus/message-bus.service.js';
 import type { LaneHandlers } from '../bus/message-bus.service.js';
+import { getBusChannelName } from './bus-channel.decorator.js';
 import { getBusHandlerMetadata } from './bus-handler.metadata.js';
 
+/** What the explorer finds: the handlers of each lane and the `@BusChannel` providers by name. */
+export interface ExploredBus {
+  handlers: LaneHandlers;
+  channels: Map<string, object>;
+}
+
 /**
- * Finds the `@OnInbound` / `@OnOutbound` / `@OnOutboundMedia` methods of providers and controllers at
- * bootstrap, once every provider is initialised, and starts the bus consuming the lanes that have some.
+ * Finds the `@OnInbound` / `@OnOutbound` / `@OnOutboundMedia` methods and the `@BusChannel` classes among
+ * providers and controllers at bootstrap, once every provider is initialised, and starts the bus
+ * consuming the lanes that have handlers.
  */
 @Injectable()
 export class HandlerExplorer implements OnApplicationBootstrap {
@@ -22,33 +29,62 @@ export class HandlerExplorer implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.bus.startDispatch(this.explore());
+    const { handlers, channels } = this.explore();
+    this.bus.registerChannels(channels);
+    this.bus.startDispatch(handlers);
   }
 
-  explore(): LaneHandlers {
-    const handlers: LaneHandlers = { inbound: [], outbound: [], outboundMedia: [] };
+  explore(): ExploredBus {
+    const found: ExploredBus = { handlers: { inbound: [], outbound: [], outboundMedia: [] }, channels: new Map() };
     const seen = new Set<object>();
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const { instance } = wrapper;
       // An alias (`useExisting`) points at an instance listed under its own wrapper too.
       if (wrapper.isAlias || !instance || typeof instance !== 'object' || seen.has(instance)) continue;
       seen.add(instance);
-      this.collect(wrapper, instance as Record<string, unknown>, handlers);
-    }
-    return handlers;
-  }
-
-  private collect(wrapper: InstanceWrapper, instance: Record<string, unknown>, handlers: LaneHandlers): void {
-    for (const methodName of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
-      const method = instance[methodName];
-      const metadata = getBusHandlerMetadata(method);
-      if (metadata === undefined) continue;
-      const name = `${instance.constructor.name}.${methodName}`;
       if (!wrapper.isDependencyTreeStatic()) {
-        this.logger.warn(`${name} is a bus handler on a request-scoped provider; bus messages have no request, so it is skipped`);
+        this.warnIfBusAware(instance);
         continue;
       }
-      const invoke = (method as (message: unknown) => unknown).bind(instance);
+      this.collectChannel(instance, found.channels);
+      this.collectHandlers(instance as Record<string, unknown>, found.handlers);
+    }
+    return found;
+  }
+
+  private collectChannel(instance: object, channels: Map<string, object>): void {
+    const name = getBusChannelName(instance.constructor);
+    if (name === undefined) return;
+    const existing = channels.get(name);
+    if (existing !== undefined) {
+      throw new Error(`@BusChannel('${name}') is on both ${existing.constructor.name} and ${instance.constructor.name}; channel names must be unique`);
+    }
+    channels.set(name, instance);
+  }
+
+  /** Bus messages have no request, so request-scoped handlers and channels cannot be called. */
+  private warnIfBusAware(instance: object): void {
+    const className = instance.constructor.name;
+    if (getBusChannelName(instance.constructor) !== undefined) {
+      this.logger.warn(`@BusChannel ${className} is request-scoped; bus messages have no request, so it is skipped`);
+    }
+    for (const methodName of this.handlerMethods(instance as Record<string, unknown>)) {
+      this.logger.warn(`${className}.${methodName} is a bus handler on a request-scoped provider; bus messages have no request, so it is skipped`);
+    }
+  }
+
+  private handlerMethods(instance: Record<string, unknown>): string[] {
+    return this.scanner
+      .getAllMethodNames(Object.getPrototypeOf(instance))
+      .filter((methodName) => getBusHandlerMetadata(instance[methodName]) !== undefined);
+  }
+
+  private collectHandlers(instance: Record<string, unknown>, handlers: LaneHandlers): void {
+    for (const methodName of this.handlerMethods(instance)) {
+      const method = instance[methodName] as (message: unknown) => unknown;
+      const metadata = getBusHandlerMetadata(method)!;
+      const name = `${instance.constructor.name}.${methodName}`;
+      const invoke = method.bind(instance);
       for (const lane of LANE_NAMES) {
         if (lane in metadata) handlers[lane].push({ name, channels: metadata[lane], invoke });
       }

@@ -1,0 +1,9 @@
+import type { StreamCallOptions, Streamer } from './streamer.interface.js';
+
+/**
+ * What a `@BusChannel` class implements to stream answers into its chats, e.g. by returning a
+ * `ThrottledStreamer` around the platform's draft or edit-message API.
+ */
+export interface StreamingCapable {
+  beginStream(chatId: string, options?: StreamCallOptions): Streamer | Promise<Streamer>;
+}
