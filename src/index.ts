@@ -38,3 +38,4 @@ export { splitMessage } from './streaming/split-message.js';
 export { pipeTextStream } from './streaming/pipe-text-stream.js';
 export { StreamFinalizeError } from './streaming/stream-finalize.error.js';
 export { fromAiSdkTextStream, fromOpenAIChatStream } from './streaming/text-stream.adapters.js';
+export type { AiSdkTextStreamLike, ChatCompletionChunkLike } from './streaming/text-stream.adapters.js';
