@@ -473,46 +473,46 @@ describe('graceful drain', () => {
     expect(report.undelivered).toBe(5);
   });
 
+  /** A channel that can only send while connected; the tests disconnect it in different hooks. */
+  class DisconnectingChannel {
+    connected = true;
+    readonly sentWhileConnected: string[] = [];
+    @OnOutbound()
+    async send(message: OutboundMessage): Promise<void> {
+      await nextTurn();
+      if (this.connected) this.sentWhileConnected.push(message.content);
+    }
+  }
+
+  async function sentBeforeDisconnect(channel: Type<DisconnectingChannel>): Promise<number> {
+    const { app, bus } = await start([BusModule.forRoot()], [EchoAgent, channel]);
+    for (let i = 0; i < 50; i++) await bus.publishInbound(inboundMessage(`m${i}`));
+    await app.close();
+    return app.get(channel).sentWhileConnected.length;
+  }
+
   it('lets a channel await bus.close() before disconnecting (same promise, no deadlock)', async () => {
     @Injectable()
-    class Channel implements OnModuleDestroy {
-      connected = true;
-      readonly sentWhileConnected: string[] = [];
-      constructor(private readonly bus: MessageBusService) {}
-      @OnOutbound()
-      async send(message: OutboundMessage): Promise<void> {
-        await nextTurn();
-        if (this.connected) this.sentWhileConnected.push(message.content);
+    class Channel extends DisconnectingChannel implements OnModuleDestroy {
+      constructor(private readonly bus: MessageBusService) {
+        super();
       }
       async onModuleDestroy(): Promise<void> {
         await this.bus.close();
         this.connected = false;
       }
     }
-    const { app, bus } = await start([BusModule.forRoot()], [EchoAgent, Channel]);
-    for (let i = 0; i < 50; i++) await bus.publishInbound(inboundMessage(`m${i}`));
-    await app.close();
-    expect(app.get(Channel).sentWhileConnected).toHaveLength(50);
+    expect(await sentBeforeDisconnect(Channel)).toBe(50);
   });
 
   it('drains before channels disconnect in onApplicationShutdown', async () => {
     @Injectable()
-    class Channel {
-      connected = true;
-      readonly sentWhileConnected: string[] = [];
-      @OnOutbound()
-      async send(message: OutboundMessage): Promise<void> {
-        await nextTurn();
-        if (this.connected) this.sentWhileConnected.push(message.content);
-      }
+    class Channel extends DisconnectingChannel {
       onApplicationShutdown(): void {
         this.connected = false;
       }
     }
-    const { app, bus } = await start([BusModule.forRoot()], [EchoAgent, Channel]);
-    for (let i = 0; i < 50; i++) await bus.publishInbound(inboundMessage(`m${i}`));
-    await app.close();
-    expect(app.get(Channel).sentWhileConnected).toHaveLength(50);
+    expect(await sentBeforeDisconnect(Channel)).toBe(50);
   });
 
   it('waits for a manual consumer to empty its lane while draining', async () => {

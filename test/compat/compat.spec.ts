@@ -12,10 +12,22 @@ interface CompatResult {
   report: { undelivered: number; timedOut: boolean; rejectedPublishers: number };
 }
 
+/** Runs a script in its own Node process; resolves with what it printed, even if a signal ended it. */
+async function runScript(relativePath: string): Promise<{ stdout: string; signal: NodeJS.Signals | null }> {
+  const script = fileURLToPath(new URL(relativePath, import.meta.url));
+  try {
+    const { stdout } = await run(process.execPath, [script], { timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    return { stdout, signal: null };
+  } catch (error) {
+    const { stdout, signal } = error as { stdout?: string; signal?: NodeJS.Signals | null };
+    if (stdout === undefined) throw error;
+    return { stdout, signal: signal ?? null };
+  }
+}
+
 /** Runs one compatibility app in its own Node process, as its users would, against the built package. */
 async function runApp(relativePath: string): Promise<CompatResult> {
-  const script = fileURLToPath(new URL(relativePath, import.meta.url));
-  const { stdout } = await run(process.execPath, [script], { timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '' } });
+  const { stdout } = await runScript(relativePath);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as CompatResult;
 }
 
@@ -29,5 +41,12 @@ describe('compatibility of the built package', () => {
     expect(result.replies).toBe(200);
     expect(result.inOrder).toBe(true);
     expect(result.report).toMatchObject({ undelivered: 0, timedOut: false, rejectedPublishers: 0 });
+  });
+
+  it('drains every buffered message and reply on SIGTERM with enableShutdownHooks()', async () => {
+    const { stdout, signal } = await runScript('./nest12-esm/sigterm.mjs');
+    // Nest re-raises the signal once the shutdown hooks are done, so the process still dies of it.
+    expect(signal).toBe('SIGTERM');
+    expect(JSON.parse(stdout.trim())).toEqual({ signal: 'SIGTERM', sent: 300 });
   });
 });
