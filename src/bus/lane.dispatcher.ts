@@ -20,13 +20,17 @@ export class LaneDispatcher<T extends Addressed> {
   private stopped = false;
   private deliveries = 0;
   private unmatched = 0;
+  /** No handler filters by channel: every message goes to all of them, no lookup needed. */
+  private readonly everyChannel: boolean;
 
   constructor(
     private readonly lane: Lane<T>,
     private readonly handlers: readonly BusHandler<T>[],
     private readonly reportUndelivered: (message: T, reason: UndeliveredReason) => void,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.everyChannel = handlers.every((handler) => handler.channels === undefined);
+  }
 
   /** Messages handed to at least one handler. */
   get deliveredCount(): number {
@@ -55,20 +59,32 @@ export class LaneDispatcher<T extends Addressed> {
       // Take what is buffered synchronously; only wait when the lane is empty.
       const message = lane.tryReceive() ?? (await lane.receive());
       if (message === undefined || this.stopped) return;
-      const pending = this.dispatch(message);
-      if (pending !== undefined) await pending;
+      const handlers = this.handlersFor(message.channel);
+      if (handlers.length !== 1) {
+        const pending = this.dispatchToEach(message, handlers);
+        if (pending !== undefined) await pending;
+        continue;
+      }
+      // One handler, the common case: await its own promise rather than wrapping it in another,
+      // which would cost a promise, a closure and a microtask per message.
+      this.deliveries++;
+      try {
+        const result = handlers[0].invoke(message);
+        if (isThenable(result)) await result;
+      } catch (error) {
+        this.logFailure(handlers[0], message, error);
+      }
     }
   }
 
-  private dispatch(message: T): Promise<unknown> | undefined {
-    const handlers = this.handlersFor(message.channel);
+  /** Starts every handler at once; returns a promise when any is asynchronous. Never rejects. */
+  private dispatchToEach(message: T, handlers: readonly BusHandler<T>[]): Promise<unknown> | undefined {
     if (handlers.length === 0) {
       this.unmatched++;
       this.reportUndelivered(message, 'no-handler');
       return undefined;
     }
     this.deliveries++;
-    if (handlers.length === 1) return this.invoke(handlers[0], message);
     let pending: Promise<unknown>[] | undefined;
     for (const handler of handlers) {
       const result = this.invoke(handler, message);
@@ -89,6 +105,7 @@ export class LaneDispatcher<T extends Addressed> {
   }
 
   private handlersFor(channel: string): readonly BusHandler<T>[] {
+    if (this.everyChannel) return this.handlers;
     let handlers = this.byChannel.get(channel);
     if (handlers === undefined) {
       if (this.byChannel.size >= MAX_CACHED_CHANNELS) this.byChannel.clear();
