@@ -76,7 +76,7 @@ export function bareLane({ slow }) {
   }
 
   return {
-    name: 'Lane (ours, bare)',
+    name: 'Lane (ours, for await)',
     kind: 'ours',
     setup(ctx) {
       const lane = new Lane('inbound', CAPACITY);
@@ -142,6 +142,87 @@ export function floor({ slow }) {
 }
 
 /** `@nestjs/event-emitter`: an `@OnEvent` async listener in a Nest application context. */
+/**
+ * This package's bare `Lane`, consumed with the same loop as the floor (`tryReceive() ?? await receive()`):
+ * the lane against the floor on equal terms, since `for await` costs a promise per item by itself.
+ */
+export function bareLaneLoop({ slow }) {
+  class LaneLoopHandler {
+    constructor(sink) {
+      this.sink = sink;
+    }
+    async handle(message) {
+      if (slow) await nextTurn();
+      this.sink.take(message);
+    }
+  }
+
+  return {
+    name: 'Lane (ours, receive loop)',
+    kind: 'ours',
+    setup(ctx) {
+      const lane = new Lane('inbound', CAPACITY);
+      const handler = new LaneLoopHandler(ctx.sink);
+      const consumer = (async () => {
+        for (;;) {
+          const message = lane.tryReceive() ?? (await lane.receive());
+          if (message === undefined) return;
+          await handler.handle(message);
+        }
+      })();
+      return { lane, consumer };
+    },
+    async run({ lane }, { messages, probe, sink }) {
+      for (let i = 0; i < messages; i++) {
+        await lane.publish(makeMessage(i));
+        if ((i & 1023) === 0) probe.sample();
+      }
+      await sink.done();
+    },
+    async teardown({ lane, consumer }) {
+      lane.close();
+      await consumer;
+    },
+  };
+}
+
+/** The floor consumed with `for await`, through the least iterator that does it: the ceiling for a `for await` consumer. */
+export function floorForAwait({ slow }) {
+  class FloorIterHandler {
+    constructor(sink) {
+      this.sink = sink;
+    }
+    async handle(message) {
+      if (slow) await nextTurn();
+      this.sink.take(message);
+    }
+  }
+
+  return {
+    name: 'floor (ring buffer, for await)',
+    kind: 'floor',
+    setup(ctx) {
+      const queue = new FloorQueue(CAPACITY);
+      const handler = new FloorIterHandler(ctx.sink);
+      const consumer = (async () => {
+        for await (const message of queue) await handler.handle(message);
+      })();
+      return { queue, consumer };
+    },
+    async run({ queue }, { messages, probe, sink }) {
+      for (let i = 0; i < messages; i++) {
+        await queue.publish(makeMessage(i));
+        if ((i & 1023) === 0) probe.sample();
+      }
+      await sink.done();
+    },
+    async teardown({ queue, consumer }) {
+      queue.close();
+      await consumer;
+    },
+  };
+}
+
 export function eventEmitter({ slow, flood }) {
   class EmitterListener {
     constructor(sink) {
@@ -287,7 +368,9 @@ export function allContestants(options) {
   return [
     nestBus(options),
     bareLane(options),
+    bareLaneLoop(options),
     floor(options),
+    floorForAwait(options),
     eventEmitter(options),
     cqrs(options),
     rxjsSubject(options, 'concatMap'),

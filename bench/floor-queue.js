@@ -65,6 +65,16 @@ export class FloorQueue {
     });
   }
 
+  /** The least async iterator over the queue, for a `for await` consumer. */
+  [Symbol.asyncIterator]() {
+    return {
+      next: () => {
+        if (this.count > 0) return Promise.resolve({ value: this.tryReceive(), done: false });
+        return this.receive().then((value) => (value === undefined ? { value, done: true } : { value, done: false }));
+      },
+    };
+  }
+
   close() {
     this.closed = true;
     const receiver = this.receiver;

@@ -2,7 +2,7 @@
  * Runs the benchmarks: `npm run bench` (full run) or `node bench/run.js --quick` (CI-sized smoke).
  *
  *   --quick          small counts and fewer rounds; results go to bench/results.quick.json
- *   --only=a,b       run only the named scenarios (throughput, flood, shutdown)
+ *   --only=a,b       run only the named scenarios (throughput, flood, shutdown, streaming)
  *   --out=file       where to write the results document (default bench/results.json)
  *
  * Progress goes to stderr, the tables to stdout. Exits 1 when a contestant failed (error, lost or
@@ -55,9 +55,10 @@ log(`bench: ${quick ? 'quick' : 'full'} run on ${machine.cpu} (${machine.cores} 
 const startedAt = performance.now();
 const results = [];
 for (const scenario of selected) {
-  const result = await runScenario(scenario, { quick, log });
-  results.push(result);
-  process.stdout.write(`${formatTable(result)}\n\n`);
+  const result = scenario.run ? await scenario.run({ quick, log }) : await runScenario(scenario, { quick, log });
+  const { table, ...data } = result;
+  results.push(data);
+  process.stdout.write(`${table ?? formatTable(result)}\n\n`);
 }
 const totalSeconds = (performance.now() - startedAt) / 1000;
 
