@@ -126,7 +126,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     const { signal, stream = true } = options;
     signal?.throwIfAborted();
     if (typeof reply === 'string') return this.publishAnswer(to, reply, options);
-    const streamer = stream ? await this.getStreamer(to.channel, to.chatId, { signal }) : undefined;
+    const streamer = stream ? await this.streamerFor(to, signal) : undefined;
     if (streamer === undefined) return this.publishAnswer(to, await pipeTextStream(reply, COLLECTOR, { signal }), options);
     try {
       const text = await pipeTextStream(reply, streamer, { signal });
@@ -184,6 +184,17 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     await this.close();
+  }
+
+  /** A delegate that fails costs the preview, not the answer: it then goes out as a normal message. */
+  private async streamerFor(to: ReplyTarget, signal: AbortSignal | undefined): Promise<Streamer | undefined> {
+    try {
+      return await this.getStreamer(to.channel, to.chatId, { signal });
+    } catch (error) {
+      signal?.throwIfAborted();
+      this.logger.warn(`No streamer for channel "${to.channel}", chat "${to.chatId}": ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
   }
 
   private async publishAnswer(to: ReplyTarget, text: string, options: RespondOptions): Promise<RespondResult> {

@@ -173,6 +173,21 @@ describe('bus.respond()', () => {
     expect(platform.calls).toEqual(['message 1: plain']);
   });
 
+  it('sends the answer as a message when the stream delegate fails', async () => {
+    const delegate: StreamDelegate = {
+      getStreamer: async () => {
+        throw new Error('channel manager not ready');
+      },
+    };
+    const { app, bus, platform } = await start([TelegramChannel, { provide: STREAM_DELEGATE, useValue: delegate }]);
+    await expect(bus.respond({ channel: 'telegram', chatId: '4' }, llm(['still ', 'here']))).resolves.toEqual({
+      text: 'still here',
+      streamed: false,
+    });
+    await app.close();
+    expect(platform.calls).toEqual(['message 4: still here']);
+  });
+
   it('prefers a STREAM_DELEGATE provider over the channels', async () => {
     const calls: string[] = [];
     const delegate: StreamDelegate = {
