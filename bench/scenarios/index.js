@@ -5,6 +5,7 @@
  * `{ name, contestants: [{ name, ok, error? }], table }`.
  */
 import flood from './flood.js';
+import flood1m from './flood-1m.js';
 import shutdown from './shutdown.js';
 import streaming from './streaming.js';
 import throughput from './throughput.js';
@@ -12,6 +13,7 @@ import throughput from './throughput.js';
 export const scenarios = [
   throughput,
   flood,
+  flood1m,
   shutdown,
   streaming,
 ];
