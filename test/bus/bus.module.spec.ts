@@ -292,6 +292,9 @@ describe('validation', () => {
       expect(error).toBeInstanceOf(TypeError);
       expect((error as Error).message).toContain(message);
     }
+    const error = await bus.publishOutbound({ channel: 'web', chatId: 'c', content: 7 as unknown as string }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'InvalidMessageError', lane: 'outbound', field: 'content' });
+    expect((error as Error).message).toBe('Invalid outbound message: content must be a string (got number)');
     expect(() => bus.inbound.tryPublish({ channel: 'x' } as InboundMessage)).toThrow(InvalidMessageError);
     expect([bus.inbound.size, bus.outbound.size, bus.outboundMedia.size]).toEqual([0, 0, 0]);
   });
@@ -339,6 +342,19 @@ describe('forRootAsync', () => {
     const { bus } = await start([BusModule.forRootAsync({ useClass: OptionsFactory })]);
     expect(bus.inbound.capacity).toBe(5);
     expect(bus.outbound.capacity).toBe(64);
+  });
+
+  it('builds options with useExisting, from a provider of an imported module', async () => {
+    @Injectable()
+    class SharedOptions {
+      create(): BusModuleOptions {
+        return { capacity: 9 };
+      }
+    }
+    @Module({ providers: [SharedOptions], exports: [SharedOptions] })
+    class SharedModule {}
+    const { bus } = await start([BusModule.forRootAsync({ imports: [SharedModule], useExisting: SharedOptions })]);
+    expect(bus.outboundMedia.capacity).toBe(9);
   });
 
   it('is global by default and can be made local', async () => {
