@@ -16,13 +16,18 @@ async function runCompatScenario({ nestVersion, Injectable, Module, NestFactory,
   Reflect.defineMetadata('design:paramtypes', [MessageBusService], EchoAgent);
   Injectable()(EchoAgent);
 
+  // Disconnects in onApplicationShutdown, as channels do: every reply must be sent before that.
   class ConsoleChannel {
     constructor() {
       this.sent = [];
+      this.connected = true;
     }
     async send(message) {
       await new Promise((resolve) => setImmediate(resolve));
-      this.sent.push(message.content);
+      if (this.connected) this.sent.push(message.content);
+    }
+    onApplicationShutdown() {
+      this.connected = false;
     }
   }
   Reflect.decorate([OnOutbound({ channel: 'console' })], ConsoleChannel.prototype, 'send', Object.getOwnPropertyDescriptor(ConsoleChannel.prototype, 'send'));
