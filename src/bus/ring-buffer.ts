@@ -35,10 +35,6 @@ export class RingBuffer<T> {
     return item;
   }
 
-  peek(): T | undefined {
-    return this.count === 0 ? undefined : this.slots[this.head];
-  }
-
   /** Removes and returns every item, oldest first. */
   drain(): T[] {
     const items: T[] = [];

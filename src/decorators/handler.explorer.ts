@@ -6,6 +6,7 @@ import { MessageBusService } from '../bus/message-bus.service.js';
 import type { LaneHandlers } from '../bus/message-bus.service.js';
 import { getBusChannelName } from './bus-channel.decorator.js';
 import { getBusHandlerMetadata } from './bus-handler.metadata.js';
+import type { BusHandlerMetadata } from './bus-handler.metadata.js';
 
 /** What the explorer finds: the handlers of each lane and the `@BusChannel` providers by name. */
 export interface ExploredBus {
@@ -68,23 +69,25 @@ export class HandlerExplorer implements OnApplicationBootstrap {
     if (getBusChannelName(instance.constructor) !== undefined) {
       this.logger.warn(`@BusChannel ${className} is request-scoped; bus messages have no request, so it is skipped`);
     }
-    for (const methodName of this.handlerMethods(instance as Record<string, unknown>)) {
+    for (const [methodName] of this.handlerMethods(instance as Record<string, unknown>)) {
       this.logger.warn(`${className}.${methodName} is a bus handler on a request-scoped provider; bus messages have no request, so it is skipped`);
     }
   }
 
-  private handlerMethods(instance: Record<string, unknown>): string[] {
-    return this.scanner
-      .getAllMethodNames(Object.getPrototypeOf(instance))
-      .filter((methodName) => getBusHandlerMetadata(instance[methodName]) !== undefined);
+  /** The decorated methods of an instance, each with what its decorators recorded. */
+  private handlerMethods(instance: Record<string, unknown>): [string, BusHandlerMetadata][] {
+    const found: [string, BusHandlerMetadata][] = [];
+    for (const methodName of this.scanner.getAllMethodNames(Object.getPrototypeOf(instance))) {
+      const metadata = getBusHandlerMetadata(instance[methodName]);
+      if (metadata !== undefined) found.push([methodName, metadata]);
+    }
+    return found;
   }
 
   private collectHandlers(instance: Record<string, unknown>, handlers: LaneHandlers): void {
-    for (const methodName of this.handlerMethods(instance)) {
-      const method = instance[methodName] as (message: unknown) => unknown;
-      const metadata = getBusHandlerMetadata(method)!;
+    for (const [methodName, metadata] of this.handlerMethods(instance)) {
       const name = `${instance.constructor.name}.${methodName}`;
-      const invoke = method.bind(instance);
+      const invoke = (instance[methodName] as (message: unknown) => unknown).bind(instance);
       for (const lane of LANE_NAMES) {
         if (lane in metadata) handlers[lane].push({ name, channels: metadata[lane], invoke });
       }
