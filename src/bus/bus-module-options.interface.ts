@@ -2,8 +2,14 @@ import type { Type } from '@nestjs/common';
 import type { StreamDelegate } from '../streaming/stream-delegate.interface.js';
 import type { LaneMessages, LaneName } from './messages.interface.js';
 
-/** Why a message could not be delivered. */
-export type UndeliveredReason = 'no-handler' | 'shutdown-timeout';
+/**
+ * Why a message could not be delivered:
+ * - `'no-handler'`: no handler of its lane takes its channel;
+ * - `'shutdown-timeout'`: the drain ran out of time before it was handled;
+ * - `'unreadable'`: it could not be read any more when its turn came (e.g. a `Proxy` revoked after it
+ *   was published), so no handler could be chosen for it.
+ */
+export type UndeliveredReason = 'no-handler' | 'shutdown-timeout' | 'unreadable';
 
 /** Receives every message the bus accepted but could not deliver. */
 export type UndeliveredHandler = <L extends LaneName>(lane: L, message: LaneMessages[L], reason: UndeliveredReason) => void;
@@ -17,7 +23,8 @@ export interface BusModuleOptions {
   capacity?: number | Partial<Record<LaneName, number>>;
   /**
    * How long `close()` (and so `app.close()`) waits for the lanes to drain before it reports what is
-   * left to `onUndelivered` as `'shutdown-timeout'`.
+   * left to `onUndelivered` as `'shutdown-timeout'`. `Infinity` waits as long as the drain takes;
+   * delays beyond Node's timer limit (2^31 - 1 ms) are honoured too.
    * @default 10000
    */
   drainTimeoutMs?: number;

@@ -1,6 +1,7 @@
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LANE_CAPACITY, LANE_NAMES } from '../bus.constants.js';
 import type { BusModuleOptions } from './bus-module-options.interface.js';
 import { InvalidBusOptionsError } from './invalid-bus-options.error.js';
+import { isTimeout } from './long-timeout.js';
 import type { LaneName } from './messages.interface.js';
 
 /** Options with defaults applied and every value checked. */
@@ -11,8 +12,8 @@ export interface ResolvedBusOptions extends Omit<BusModuleOptions, 'capacity' | 
 
 export function resolveBusOptions(options: BusModuleOptions = {}): ResolvedBusOptions {
   const { capacity, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, onUndelivered, streamDelegate } = options;
-  if (typeof drainTimeoutMs !== 'number' || Number.isNaN(drainTimeoutMs) || drainTimeoutMs < 0) {
-    throw new InvalidBusOptionsError('drainTimeoutMs', 'must be a number >= 0', drainTimeoutMs);
+  if (!isTimeout(drainTimeoutMs)) {
+    throw new InvalidBusOptionsError('drainTimeoutMs', 'must be a number >= 0, or Infinity for no limit', drainTimeoutMs);
   }
   if (onUndelivered !== undefined && typeof onUndelivered !== 'function') {
     throw new InvalidBusOptionsError('onUndelivered', 'must be a function', onUndelivered);

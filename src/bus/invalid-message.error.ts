@@ -10,7 +10,9 @@ export class InvalidMessageError extends TypeError {
     /** The offending field, e.g. `chatId` or `parts[1].ref`. */
     readonly field: string,
     problem: string,
+    /** Set when reading the field threw: the original error. */
+    options?: ErrorOptions,
   ) {
-    super(`Invalid ${lane} message: ${field} ${problem}`);
+    super(`Invalid ${lane} message: ${field} ${problem}`, options);
   }
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { BusHandler } from './bus-handler.interface.js';
 import type { UndeliveredReason } from './bus-module-options.interface.js';
+import { describeError, readStringField } from './describe.js';
 import type { Lane } from './lane.js';
 
 interface Addressed {
@@ -19,7 +20,7 @@ export class LaneDispatcher<T extends Addressed> {
   private running: Promise<void> | undefined;
   private stopped = false;
   private deliveries = 0;
-  private unmatched = 0;
+  private undelivered = 0;
   /** No handler filters by channel: every message goes to all of them, no lookup needed. */
   private readonly everyChannel: boolean;
 
@@ -37,9 +38,9 @@ export class LaneDispatcher<T extends Addressed> {
     return this.deliveries;
   }
 
-  /** Messages no handler matched (reported as `'no-handler'`). */
-  get unmatchedCount(): number {
-    return this.unmatched;
+  /** Messages taken from the lane but handed to no handler, each reported to `onUndelivered`. */
+  get undeliveredCount(): number {
+    return this.undelivered;
   }
 
   /** Starts consuming. Resolves once the lane is closed and empty and the last handler finished. */
@@ -58,8 +59,14 @@ export class LaneDispatcher<T extends Addressed> {
     while (!this.stopped) {
       // Take what is buffered synchronously; only wait when the lane is empty.
       const message = lane.tryReceive() ?? (await lane.receive());
-      if (message === undefined || this.stopped) return;
-      const handlers = this.handlersFor(message.channel);
+      if (message === undefined) return;
+      if (this.stopped) {
+        // Taken while the drain gave up: it still has to be accounted for.
+        this.undeliver(message, 'shutdown-timeout');
+        return;
+      }
+      const handlers = this.handlersFor(message);
+      if (handlers === undefined) continue;
       if (handlers.length !== 1) {
         const pending = this.dispatchToEach(message, handlers);
         if (pending !== undefined) await pending;
@@ -80,8 +87,7 @@ export class LaneDispatcher<T extends Addressed> {
   /** Starts every handler at once; returns a promise when any is asynchronous. Never rejects. */
   private dispatchToEach(message: T, handlers: readonly BusHandler<T>[]): Promise<unknown> | undefined {
     if (handlers.length === 0) {
-      this.unmatched++;
-      this.reportUndelivered(message, 'no-handler');
+      this.undeliver(message, 'no-handler');
       return undefined;
     }
     this.deliveries++;
@@ -104,8 +110,14 @@ export class LaneDispatcher<T extends Addressed> {
     return undefined;
   }
 
-  private handlersFor(channel: string): readonly BusHandler<T>[] {
+  /** The handlers of the message's channel; `undefined` (reported) when the message cannot be read. */
+  private handlersFor(message: T): readonly BusHandler<T>[] | undefined {
     if (this.everyChannel) return this.handlers;
+    const channel = readStringField(message, 'channel');
+    if (channel === undefined) {
+      this.undeliver(message, 'unreadable');
+      return undefined;
+    }
     let handlers = this.byChannel.get(channel);
     if (handlers === undefined) {
       if (this.byChannel.size >= MAX_CACHED_CHANNELS) this.byChannel.clear();
@@ -115,9 +127,15 @@ export class LaneDispatcher<T extends Addressed> {
     return handlers;
   }
 
+  private undeliver(message: T, reason: UndeliveredReason): void {
+    this.undelivered++;
+    this.reportUndelivered(message, reason);
+  }
+
+  /** Never throws, whatever was thrown and whatever the message has turned into. */
   private logFailure(handler: BusHandler<T>, message: T, error: unknown): void {
-    const stack = error instanceof Error ? error.stack : String(error);
-    this.logger.error(`${handler.name} failed on an ${this.lane.name} message from channel "${message.channel}"`, stack);
+    const channel = readStringField(message, 'channel') ?? '(unreadable)';
+    this.logger.error(`${handler.name} failed on an ${this.lane.name} message from channel "${channel}"`, describeError(error));
   }
 }
 

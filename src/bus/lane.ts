@@ -1,6 +1,10 @@
 import { BusClosedError } from './bus-closed.error.js';
 import type { LaneName } from './messages.interface.js';
+import { AbortWatch } from './abort-watch.js';
+import { invalidSignalError, isAbortSignal } from './abort-signal.js';
 import { RingBuffer } from './ring-buffer.js';
+import { WaiterQueue } from './waiter-queue.js';
+import type { Waiter } from './waiter-queue.js';
 
 /** Options of {@link Lane.publish} and {@link Lane.receive}. */
 export interface LaneCallOptions {
@@ -11,21 +15,13 @@ export interface LaneCallOptions {
 /** How a lane checks a message before accepting it. Throws to refuse it. */
 export type MessageValidator<T> = (message: T) => void;
 
-interface Waiter {
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  settled: boolean;
-}
-
 interface WaitingPublisher<T> extends Waiter {
   message: T;
   resolve(): void;
-  reject(reason: unknown): void;
 }
 
 interface WaitingReceiver<T> extends Waiter {
   resolve(message: T | undefined): void;
-  reject(reason: unknown): void;
 }
 
 const ENQUEUED: Promise<void> = Promise.resolve();
@@ -36,12 +32,15 @@ const NOTHING: Promise<undefined> = Promise.resolve(undefined);
  * dropping anything. Closing rejects the waiting publishers and every later publish with
  * {@link BusClosedError}; receivers still get what is buffered, then `undefined`.
  *
- * Messages must not be `undefined` (it means "closed and empty" to receivers).
+ * Messages must not be `undefined` (it means "closed and empty" to receivers): publishing it is a
+ * `TypeError`. A waiter whose signal aborts leaves its queue at once, so a stalled lane polled with
+ * timeouts holds only the callers still waiting.
  */
 export class Lane<T> implements AsyncIterable<T> {
   private readonly buffer: RingBuffer<T>;
-  private readonly publishers = new RingBuffer<WaitingPublisher<T>>();
-  private readonly receivers = new RingBuffer<WaitingReceiver<T>>();
+  private readonly publishers = new WaiterQueue<WaitingPublisher<T>>();
+  private readonly receivers = new WaiterQueue<WaitingReceiver<T>>();
+  private readonly aborts = new AbortWatch();
   private drainWaiters: (() => void)[] = [];
   private isClosed = false;
   private taken = 0;
@@ -63,6 +62,16 @@ export class Lane<T> implements AsyncIterable<T> {
     return this.buffer.length;
   }
 
+  /** Publishers waiting for space. Only live waiters: an aborted one leaves at once. */
+  get waitingPublishers(): number {
+    return this.publishers.length;
+  }
+
+  /** Receivers waiting for a message. Only live waiters: an aborted one leaves at once. */
+  get waitingReceivers(): number {
+    return this.receivers.length;
+  }
+
   get closed(): boolean {
     return this.isClosed;
   }
@@ -82,10 +91,8 @@ export class Lane<T> implements AsyncIterable<T> {
    * (or handed straight to a waiting receiver).
    */
   publish(message: T, options?: LaneCallOptions): Promise<void> {
-    if (this.validate !== undefined) {
-      const invalid = this.validationError(message);
-      if (invalid !== undefined) return Promise.reject(invalid);
-    }
+    const invalid = this.validationError(message) ?? this.signalError(options, 'publish');
+    if (invalid !== undefined) return Promise.reject(invalid);
     if (this.isClosed) return Promise.reject(this.closedError());
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -99,13 +106,16 @@ export class Lane<T> implements AsyncIterable<T> {
    * @throws BusClosedError when the lane is closed; the validator's error for a bad message.
    */
   tryPublish(message: T): boolean {
-    this.validate?.(message);
+    const invalid = this.validationError(message);
+    if (invalid !== undefined) throw invalid;
     if (this.isClosed) throw this.closedError();
     return this.offer(message);
   }
 
   /** Takes the oldest message, waiting for one. Resolves `undefined` once the lane is closed and empty. */
   receive(options?: LaneCallOptions): Promise<T | undefined> {
+    const invalid = this.signalError(options, 'receive');
+    if (invalid !== undefined) return Promise.reject(invalid);
     if (this.buffer.length > 0) return Promise.resolve(this.take());
     if (this.isClosed) return NOTHING;
     const signal = options?.signal;
@@ -122,13 +132,9 @@ export class Lane<T> implements AsyncIterable<T> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    for (let p = this.publishers.shift(); p !== undefined; p = this.publishers.shift()) {
-      if (settle(p)) p.reject(this.closedError());
-    }
+    for (let p = this.nextPublisher(); p !== undefined; p = this.nextPublisher()) p.reject(this.closedError());
     // Receivers only wait on an empty lane, so there is nothing left for them.
-    for (let r = this.receivers.shift(); r !== undefined; r = this.receivers.shift()) {
-      if (settle(r)) r.resolve(undefined);
-    }
+    for (let r = this.nextReceiver(); r !== undefined; r = this.nextReceiver()) r.resolve(undefined);
     this.notifyIfDrained();
   }
 
@@ -168,12 +174,19 @@ export class Lane<T> implements AsyncIterable<T> {
 
   /** Kept out of `publish`, so its fast path stays small enough to inline. */
   private validationError(message: T): unknown {
+    if (message === undefined) return new TypeError(`Lane ${this.name}: cannot publish undefined (it means "closed and empty" to receivers)`);
+    if (this.validate === undefined) return undefined;
     try {
-      this.validate?.(message);
+      this.validate(message);
       return undefined;
     } catch (error) {
       return error;
     }
+  }
+
+  private signalError(options: LaneCallOptions | undefined, call: string): TypeError | undefined {
+    const signal = options?.signal;
+    return signal === undefined || isAbortSignal(signal) ? undefined : invalidSignalError(`Lane ${this.name}: ${call}`, signal);
   }
 
   private closedError(): BusClosedError {
@@ -184,13 +197,11 @@ export class Lane<T> implements AsyncIterable<T> {
   /** Hands the message to a waiting receiver, or buffers it if there is room. */
   private offer(message: T): boolean {
     // Receivers wait only while the buffer is empty, so handing over keeps FIFO order.
-    while (this.receivers.length > 0) {
-      const receiver = this.receivers.shift() as WaitingReceiver<T>;
-      if (settle(receiver)) {
-        this.taken++;
-        receiver.resolve(message);
-        return true;
-      }
+    const receiver = this.nextReceiver();
+    if (receiver !== undefined) {
+      this.taken++;
+      receiver.resolve(message);
+      return true;
     }
     if (this.buffer.length < this.capacity) {
       this.buffer.push(message);
@@ -209,30 +220,42 @@ export class Lane<T> implements AsyncIterable<T> {
 
   /** Moves the longest-waiting publisher's message into the freed slot. */
   private admitWaitingPublisher(): boolean {
-    for (let p = this.publishers.shift(); p !== undefined; p = this.publishers.shift()) {
-      if (settle(p)) {
-        this.buffer.push(p.message);
-        p.resolve();
-        return true;
-      }
-    }
-    return false;
+    const publisher = this.nextPublisher();
+    if (publisher === undefined) return false;
+    this.buffer.push(publisher.message);
+    publisher.resolve();
+    return true;
+  }
+
+  /** The longest-waiting publisher, out of its queue and no longer watched for abort. */
+  private nextPublisher(): WaitingPublisher<T> | undefined {
+    const publisher = this.publishers.shift();
+    if (publisher?.signal !== undefined) this.aborts.delete(publisher);
+    return publisher;
+  }
+
+  private nextReceiver(): WaitingReceiver<T> | undefined {
+    if (this.receivers.length === 0) return undefined;
+    const receiver = this.receivers.shift() as WaitingReceiver<T>;
+    if (receiver.signal !== undefined) this.aborts.delete(receiver);
+    return receiver;
   }
 
   private waitForSpace(message: T, signal: AbortSignal | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const waiter: WaitingPublisher<T> = { message, resolve, reject, signal, onAbort: undefined, settled: false };
-      listenForAbort(waiter, signal, reject);
-      this.publishers.push(waiter);
+      this.enqueue(this.publishers, { message, resolve, reject, signal, queue: undefined, prev: undefined, next: undefined });
     });
   }
 
   private waitForMessage(signal: AbortSignal | undefined): Promise<T | undefined> {
     return new Promise<T | undefined>((resolve, reject) => {
-      const waiter: WaitingReceiver<T> = { resolve, reject, signal, onAbort: undefined, settled: false };
-      listenForAbort(waiter, signal, reject);
-      this.receivers.push(waiter);
+      this.enqueue(this.receivers, { resolve, reject, signal, queue: undefined, prev: undefined, next: undefined });
     });
+  }
+
+  private enqueue<W extends Waiter>(queue: WaiterQueue<W>, waiter: W): void {
+    queue.push(waiter);
+    if (waiter.signal !== undefined) this.aborts.add(waiter);
   }
 
   private notifyIfDrained(): void {
@@ -247,24 +270,4 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
 
 function toIteratorResult<T>(message: T | undefined): IteratorResult<T, undefined> {
   return message === undefined ? DONE : { value: message, done: false };
-}
-
-/**
- * An aborted waiter stays in its queue, marked settled, and is skipped when reached: removing it
- * from the middle of the ring would cost O(n) per abort.
- */
-function listenForAbort(waiter: Waiter, signal: AbortSignal | undefined, reject: (reason: unknown) => void): void {
-  if (signal === undefined) return;
-  waiter.onAbort = () => {
-    if (settle(waiter)) reject(signal.reason);
-  };
-  signal.addEventListener('abort', waiter.onAbort, { once: true });
-}
-
-/** Marks a waiter settled. Returns `false` when it already was (aborted earlier). */
-function settle(waiter: Waiter): boolean {
-  if (waiter.settled) return false;
-  waiter.settled = true;
-  if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-  return true;
 }

@@ -15,12 +15,18 @@ import type { CloseReport } from './close-report.interface.js';
 import { LaneDispatcher } from './lane.dispatcher.js';
 import { Lane } from './lane.js';
 import type { LaneCallOptions } from './lane.js';
-import { MESSAGE_VALIDATORS } from './message.validators.js';
+import { invalidSignalError, isAbortSignal, untilAborted } from './abort-signal.js';
+import { describeError, readStringField } from './describe.js';
+import { isTimeout, setLongTimeout } from './long-timeout.js';
+import { MESSAGE_VALIDATORS, checkAddress } from './message.validators.js';
 import type { InboundMessage, LaneMessages, LaneName, OutboundMediaMessage, OutboundMessage } from './messages.interface.js';
 
 /** Options of `close()`. */
 export interface CloseOptions {
-  /** Overrides the module's `drainTimeoutMs` for this close. */
+  /**
+   * Overrides the module's `drainTimeoutMs` for this close: milliseconds >= 0, or `Infinity` to wait
+   * as long as the drain takes.
+   */
   timeoutMs?: number;
 }
 
@@ -124,6 +130,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
    */
   async respond(to: ReplyTarget, reply: string | AsyncIterable<string>, options: RespondOptions = {}): Promise<RespondResult> {
     const { signal, stream = true } = options;
+    checkRespondCall(to, reply, signal);
     signal?.throwIfAborted();
     if (typeof reply === 'string') return this.publishAnswer(to, reply, options);
     const streamer = stream ? await this.streamerFor(to, signal) : undefined;
@@ -134,7 +141,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     } catch (error) {
       if (!(error instanceof StreamFinalizeError)) throw error;
       this.logger.warn(`Streaming to channel "${to.channel}" failed to finalize; sending the answer as a message: ${error.message}`);
-      await streamer.cancel().catch(() => undefined); // clear the preview before the message arrives
+      await untilAborted(streamer.cancel(), signal).catch(() => undefined); // clear the preview before the message arrives
       return this.publishAnswer(to, error.text, options);
     }
   }
@@ -173,7 +180,11 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
    * call returns the same promise.
    */
   close(options?: CloseOptions): Promise<CloseReport> {
-    this.closing ??= this.drain(options?.timeoutMs ?? this.options.drainTimeoutMs);
+    const timeoutMs = options?.timeoutMs ?? this.options.drainTimeoutMs;
+    if (!isTimeout(timeoutMs)) {
+      return Promise.reject(new RangeError(`close: timeoutMs must be a number >= 0 or Infinity (got ${String(timeoutMs)})`));
+    }
+    this.closing ??= this.drain(timeoutMs);
     return this.closing;
   }
 
@@ -189,10 +200,10 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
   /** A delegate that fails costs the preview, not the answer: it then goes out as a normal message. */
   private async streamerFor(to: ReplyTarget, signal: AbortSignal | undefined): Promise<Streamer | undefined> {
     try {
-      return await this.getStreamer(to.channel, to.chatId, { signal });
+      return await untilAborted(this.getStreamer(to.channel, to.chatId, signal ? { signal } : undefined), signal);
     } catch (error) {
       signal?.throwIfAborted();
-      this.logger.warn(`No streamer for channel "${to.channel}", chat "${to.chatId}": ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`No streamer for channel "${to.channel}", chat "${to.chatId}": ${describeError(error)}`);
       return undefined;
     }
   }
@@ -214,12 +225,12 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     const startedAt = performance.now();
     const before = this.countOutcomes();
     const drained = this.drainInStages().then(() => true);
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer = (): void => undefined;
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
+      cancelTimer = setLongTimeout(() => resolve(false), timeoutMs);
     });
     const completed = await Promise.race([drained, timedOut]);
-    clearTimeout(timer);
+    cancelTimer();
     if (!completed) this.abandonLeftovers();
     const after = this.countOutcomes();
     const report: CloseReport = {
@@ -266,14 +277,16 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
       const lane = this.lane(name);
       const dispatcher = this.dispatchers.get(name);
       delivered += dispatcher?.deliveredCount ?? lane.receivedCount;
-      undelivered += dispatcher?.unmatchedCount ?? 0;
+      undelivered += dispatcher?.undeliveredCount ?? 0;
       rejected += lane.closedRejectionCount;
     }
     return { delivered, undelivered, rejected };
   }
 
   private reportUndelivered(lane: LaneName, message: LaneMessages[LaneName], reason: UndeliveredReason): void {
-    this.logger.warn(`Undelivered ${lane} message for channel "${message.channel}", chat "${message.chatId}": ${reason}`);
+    const channel = readStringField(message, 'channel') ?? '(unreadable)';
+    const chatId = readStringField(message, 'chatId') ?? '(unreadable)';
+    this.logger.warn(`Undelivered ${lane} message for channel "${channel}", chat "${chatId}": ${reason}`);
     this.notifyUndelivered(lane, message, reason);
   }
 
@@ -281,7 +294,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     try {
       this.options.onUndelivered?.(lane, message, reason);
     } catch (error) {
-      this.logger.error('onUndelivered threw', error instanceof Error ? error.stack : String(error));
+      this.logger.error('onUndelivered threw', describeError(error));
     }
   }
 
@@ -315,4 +328,12 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
       return undefined; // not registered anywhere in the app
     }
   }
+}
+
+/** Bad arguments of `respond()` are refused before anything is streamed or published. */
+function checkRespondCall(to: ReplyTarget, reply: unknown, signal: unknown): void {
+  checkAddress('outbound', to);
+  const isStream = typeof reply === 'object' && reply !== null && typeof (reply as AsyncIterable<string>)[Symbol.asyncIterator] === 'function';
+  if (typeof reply !== 'string' && !isStream) throw new TypeError('respond: reply must be a string or an AsyncIterable of text deltas');
+  if (signal !== undefined && !isAbortSignal(signal)) throw invalidSignalError('respond', signal);
 }

@@ -1,3 +1,4 @@
+import { invalidSignalError, isAbortSignal, untilAborted } from '../bus/abort-signal.js';
 import { StreamFinalizeError } from './stream-finalize.error.js';
 import type { StreamCallOptions, Streamer } from './streamer.interface.js';
 
@@ -15,6 +16,9 @@ import type { StreamCallOptions, Streamer } from './streamer.interface.js';
  *   `finalize(error.text)` or call `cancel()` to clear the preview.
  * - When an `update` rejects, the remaining updates are skipped (the preview is a nicety) and the
  *   answer is still finalized.
+ * - Once `signal` aborts, nothing here waits for the streamer any more: a chat API that never answers
+ *   (an `update`, `finalize` or `cancel` that never settles) cannot hold the caller. The streamer is
+ *   still told to `cancel`, in the background.
  */
 export async function pipeTextStream(
   deltas: AsyncIterable<string>,
@@ -22,6 +26,7 @@ export async function pipeTextStream(
   options: StreamCallOptions = {},
 ): Promise<string> {
   const { signal } = options;
+  if (signal !== undefined && !isAbortSignal(signal)) throw invalidSignalError('pipeTextStream', signal);
   const iterator = deltas[Symbol.asyncIterator]();
   let text = '';
   try {
@@ -39,47 +44,27 @@ export async function pipeTextStream(
   } catch (error) {
     if (signal?.aborted) {
       stopProducer(iterator);
-      await cancelQuietly(streamer);
+      await cancelQuietly(streamer, signal);
       throw signal.reason;
     }
-    await cancelQuietly(streamer);
+    await cancelQuietly(streamer, signal);
     throw error;
   }
 
   if (text === '') {
-    await streamer.cancel();
+    await untilAborted(streamer.cancel(), signal);
     return '';
   }
   try {
-    await streamer.finalize(text, options);
+    await untilAborted(streamer.finalize(text, options), signal);
   } catch (error) {
     if (signal?.aborted) {
-      await cancelQuietly(streamer);
+      await cancelQuietly(streamer, signal);
       throw signal.reason;
     }
     throw new StreamFinalizeError(error, text);
   }
   return text;
-}
-
-/** Resolves or rejects like `promise`, but rejects with the abort reason as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** Returns whether to keep sending updates; a failed update only costs the preview. */
@@ -105,10 +90,13 @@ function stopProducer(iterator: AsyncIterator<string>): void {
   }
 }
 
-/** Cancels without letting a cancel failure replace the error that made us cancel. */
-async function cancelQuietly(streamer: Streamer): Promise<void> {
+/**
+ * Cancels without letting a cancel failure replace the error that made us cancel, and without waiting
+ * past the signal's abort for a cancel that hangs.
+ */
+async function cancelQuietly(streamer: Streamer, signal: AbortSignal | undefined): Promise<void> {
   try {
-    await streamer.cancel();
+    await untilAborted(streamer.cancel(), signal);
   } catch {
     // The original error is the one the caller needs.
   }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { invalidSignalError, isAbortSignal, untilAborted } from '../bus/abort-signal.js';
 import { splitMessage } from './split-message.js';
 import type { StreamCallOptions, Streamer } from './streamer.interface.js';
 import type { StreamerLogger, ThrottledStreamerOptions } from './throttled-streamer-options.interface.js';
@@ -31,7 +32,12 @@ interface PendingDraft {
  *   Once it succeeded, `finalize` and `update` are no-ops.
  * - `cancel` drops the pending preview, waits for the draft call in flight and clears the draft.
  *   `finalize` after `cancel` resolves without sending anything: cancelling means the caller
- *   abandoned this answer, and delivering it afterwards would contradict that.
+ *   abandoned this answer, and delivering it afterwards would contradict that. A `cancel` that arrives
+ *   once `finalize` has begun does not cut it short: it waits for the whole answer (every part of a
+ *   split one) to be delivered, so an answer is never left half sent without anyone being told.
+ * - With a `signal`, `finalize` and `cancel` stop waiting when it aborts, even for a chat API call that
+ *   never settles: `finalize` rejects with the reason (and may be called again), `cancel` resolves.
+ * - `update` and `finalize` take a string; anything else is a `TypeError` at once.
  * - `clearDraft` is only called when a draft call was made, since otherwise there is nothing to clear.
  *
  * Timers are unref'd and cleared on `finalize` and `cancel`, so a streamer never keeps the process alive.
@@ -92,6 +98,7 @@ export class ThrottledStreamer implements Streamer {
   }
 
   async update(content: string, options: StreamCallOptions = {}): Promise<void> {
+    checkCall('update', content, options);
     if (this.draftsClosed || this.isDegraded || options.signal?.aborted) return;
     this.updateCount++;
     this.pending = { text: content, signal: options.signal };
@@ -99,6 +106,11 @@ export class ThrottledStreamer implements Streamer {
   }
 
   finalize(content: string, options: StreamCallOptions = {}): Promise<void> {
+    try {
+      checkCall('finalize', content, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.finalized || this.cancelled) return Promise.resolve();
     if (this.finalizing) return this.finalizing;
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
@@ -110,9 +122,12 @@ export class ThrottledStreamer implements Streamer {
   }
 
   cancel(options: StreamCallOptions = {}): Promise<void> {
+    const { signal } = options;
+    if (signal !== undefined && !isAbortSignal(signal)) return Promise.reject(invalidSignalError('ThrottledStreamer.cancel', signal));
     if (this.finalized) return Promise.resolve();
-    this.cancelling ??= this.abandon(options.signal);
-    return this.cancelling;
+    this.cancelling ??= this.abandon(signal);
+    // The clean-up goes on in the background; the caller only stops waiting for it.
+    return signal === undefined ? this.cancelling : untilAborted(this.cancelling, signal).catch(() => undefined);
   }
 
   private sendPendingDraftIfAllowed(): void {
@@ -196,14 +211,12 @@ export class ThrottledStreamer implements Streamer {
 
   private async deliverFinal(content: string, signal: AbortSignal | undefined): Promise<void> {
     // The final message must land after the last draft, or the draft could overwrite or follow it.
-    await this.inFlight;
-    if (this.cancelled) return;
+    await untilAborted(this.inFlight, signal);
     signal?.throwIfAborted();
     const parts = this.splitFinal(content);
     for (let index = this.countDeliveredPrefix(parts); index < parts.length; index++) {
-      if (this.cancelled) return;
       this.finalCallCount++;
-      await this.options.sendFinal(parts[index], callOptions(signal));
+      await untilAborted(this.options.sendFinal(parts[index], callOptions(signal)), signal);
       this.deliveredParts.push(parts[index]);
     }
     this.finalized = true;
@@ -228,7 +241,8 @@ export class ThrottledStreamer implements Streamer {
     this.closeDrafts();
     await this.inFlight;
     await this.finalizing?.catch(() => undefined);
-    if (this.finalized) return;
+    // Finalized meanwhile: the answer is out and the draft cleared. Aborted: the caller no longer wants the clear call.
+    if (this.finalized || signal?.aborted) return;
     await this.clearDraftQuietly(signal);
   }
 
@@ -255,6 +269,13 @@ export class ThrottledStreamer implements Streamer {
     }
     return preview + ELLIPSIS;
   }
+}
+
+function checkCall(method: 'update' | 'finalize', content: unknown, options: StreamCallOptions): void {
+  if (typeof content !== 'string') {
+    throw new TypeError(`ThrottledStreamer.${method}: content must be a string (the whole text so far), got ${content === null ? 'null' : typeof content}`);
+  }
+  if (options.signal !== undefined && !isAbortSignal(options.signal)) throw invalidSignalError(`ThrottledStreamer.${method}`, options.signal);
 }
 
 function validateOptions(options: ThrottledStreamerOptions): void {

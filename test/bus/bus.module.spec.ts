@@ -29,23 +29,10 @@ import type {
   UndeliveredReason,
 } from '../../src/index.js';
 import { RecordingLogger } from '../support/recording.logger.js';
+import { startApp } from '../support/app.js';
 import { eventually, inboundMessage, nextTurn, outboundMessage } from '../support/messages.js';
 
-const apps: TestingModule[] = [];
-
-async function start(imports: unknown[], providers: Provider[] = [], controllers: Type[] = []) {
-  const logger = new RecordingLogger();
-  const app = await Test.createTestingModule({ imports: imports as Type[], providers, controllers })
-    .setLogger(logger)
-    .compile();
-  apps.push(app);
-  await app.init();
-  return { app, logger, bus: app.get(MessageBusService) };
-}
-
-afterEach(async () => {
-  await Promise.all(apps.splice(0).map((app) => app.close()));
-});
+const start = startApp;
 
 const undelivered: { lane: LaneName; message: unknown; reason: UndeliveredReason }[] = [];
 const recordUndelivered: BusModuleOptions['onUndelivered'] = (lane, message, reason) => {
