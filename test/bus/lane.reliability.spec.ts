@@ -14,34 +14,30 @@ function fullLane(capacity = 4): Lane<object> {
 const isAbort = (error: unknown): boolean => error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError');
 
 describe('Lane: aborted waiters do not accumulate', () => {
-  it('keeps the heap flat while a publisher retries 200 000 aborted publishes on a stalled lane', async () => {
-    const lane = fullLane();
+  /** Heap growth after GC over `rounds` calls that each start a wait on `lane` and abort it at once. */
+  async function heapGrowthOfAbortedWaits(rounds: number, wait: (signal: AbortSignal, round: number) => Promise<unknown>): Promise<number> {
     const before = await heapAfterGc();
-    for (let i = 0; i < 200_000; i++) {
+    for (let round = 0; round < rounds; round++) {
       const controller = new AbortController();
-      const publishing = lane.publish({ payload: `message ${i} `.repeat(8) }, { signal: controller.signal });
+      const waiting = wait(controller.signal, round);
       controller.abort();
-      await publishing.catch((error: unknown) => {
+      await waiting.catch((error: unknown) => {
         if (!isAbort(error)) throw error;
       });
     }
-    const growth = (await heapAfterGc()) - before;
+    return (await heapAfterGc()) - before;
+  }
+
+  it('keeps the heap flat while a publisher retries 200 000 aborted publishes on a stalled lane', async () => {
+    const lane = fullLane();
+    const growth = await heapGrowthOfAbortedWaits(200_000, (signal, i) => lane.publish({ payload: `message ${i} `.repeat(8) }, { signal }));
     expect(lane.waitingPublishers).toBe(0);
     expect(growth).toBeLessThan(16 * MB);
   });
 
   it('keeps the heap flat while a consumer polls an idle lane 100 000 times with aborted receives', async () => {
     const lane = new Lane<object>('inbound', 4);
-    const before = await heapAfterGc();
-    for (let i = 0; i < 100_000; i++) {
-      const controller = new AbortController();
-      const receiving = lane.receive({ signal: controller.signal });
-      controller.abort();
-      await receiving.catch((error: unknown) => {
-        if (!isAbort(error)) throw error;
-      });
-    }
-    const growth = (await heapAfterGc()) - before;
+    const growth = await heapGrowthOfAbortedWaits(100_000, (signal) => lane.receive({ signal }));
     expect(lane.waitingReceivers).toBe(0);
     expect(growth).toBeLessThan(16 * MB);
   });
