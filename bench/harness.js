@@ -354,22 +354,29 @@ export function formatTable(result) {
   for (const ref of result.referenceRows) {
     rows.push([ref.name, 'reference', '-', '-', '-', '-', '-', `${fmtShare(ref.deliveredShare)} (${ref.note})`]);
   }
-  const LEFT = new Set([0, 1, header.length - 1]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) => `| ${cells.map((c, i) => (LEFT.has(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  const out = [
-    `## ${result.name}: ${result.title}`,
-    result.description,
-    '',
-    line(header),
-    `|${widths.map((w, i) => (LEFT.has(i) ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-    ...rows.map(line),
-  ];
+  const out = [markdownTable(result, header, rows, new Set([0, 1, header.length - 1]))];
   for (const r of result.contestants) {
     if (!r.ok) out.push(`  ${r.name} FAILED ${r.error ?? ''}`);
     else if (r.note) out.push(`  ${r.name}: ${r.note}`);
   }
   return out.join('\n');
+}
+
+/**
+ * A markdown table under its scenario's heading. `left` names the columns aligned left (text); the
+ * others are numbers, aligned right.
+ */
+export function markdownTable({ name, title, description }, header, rows, left = new Set([0, 1])) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  return [
+    `## ${name}: ${title}`,
+    description,
+    '',
+    line(header),
+    `|${widths.map((w, i) => (left.has(i) ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
 }
 
 export function fmtRate(perSec) {

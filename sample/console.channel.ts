@@ -3,8 +3,6 @@ import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/comm
 import { BusChannel, MessageBusService, OnOutbound, ThrottledStreamer } from 'nestjs-agent-bus';
 import type { OutboundMessage, StreamingCapable, Streamer } from 'nestjs-agent-bus';
 
-const CHAT = 'console-chat';
-
 /**
  * A chat channel whose "chat" is the terminal: it publishes a few user messages, shows the answers
  * growing as drafts (throttled, as a chat API would need), and prints the final messages.
@@ -15,17 +13,22 @@ export class ConsoleChannel implements StreamingCapable, OnApplicationBootstrap,
   constructor(private readonly bus: MessageBusService) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const lines = ['hello', 'what is a bounded lane?'];
-    for (const [index, content] of lines.entries()) {
-      console.log(`user  > ${content}`);
-      await this.bus.publishInbound({ channel: 'console', senderId: 'user', chatId: CHAT, content, messageId: String(index) });
+    // Two chats at once; alice's two quick messages arrive while her first turn is still being answered.
+    const lines = [
+      ['alice', 'hello'],
+      ['bob', 'what is a bounded lane?'],
+      ['alice', 'and what does the bus do with my second message?'],
+    ];
+    for (const [index, [chatId, content]] of lines.entries()) {
+      console.log(`${chatId.padEnd(5)} > ${content}`);
+      await this.bus.publishInbound({ channel: 'console', senderId: chatId, chatId, content, messageId: String(index) });
     }
   }
 
-  beginStream(): Streamer {
+  beginStream(chatId: string): Streamer {
     return new ThrottledStreamer({
-      sendDraft: (text) => console.log(`draft … ${text}`),
-      sendFinal: (text) => console.log(`agent < ${text}`),
+      sendDraft: (text) => console.log(`${chatId.padEnd(5)} … ${text}`),
+      sendFinal: (text) => console.log(`${chatId.padEnd(5)} < ${text}`),
       throttleMs: 100,
       minGrowth: 40,
       maxLength: 4096,
@@ -35,13 +38,13 @@ export class ConsoleChannel implements StreamingCapable, OnApplicationBootstrap,
   /** Answers that are not streamed arrive here. */
   @OnOutbound({ channel: 'console' })
   send(message: OutboundMessage): void {
-    console.log(`agent < ${message.content}`);
+    console.log(`${message.chatId.padEnd(5)} < ${message.content}`);
   }
 
   /** Runs once the bus has drained (the same promise as the module's own close). */
   async onApplicationShutdown(signal?: string): Promise<void> {
     const report = await this.bus.close();
-    console.log(`\nshutdown (${signal ?? 'app.close()'}): close report`);
-    console.table([{ ...report, durationMs: Math.round(report.durationMs) }]);
+    console.log(`\nshutdown (${signal ?? 'app.close()'}): closed in ${Math.round(report.durationMs)} ms, timed out: ${report.timedOut}`);
+    console.table(report.lanes);
   }
 }

@@ -4,6 +4,7 @@
  * rates (e.g. `streaming`, which counts API calls) brings its own `run({ quick, log })`, returning
  * `{ name, contestants: [{ name, ok, error? }], table }`.
  */
+import dispatch from './dispatch.js';
 import flood from './flood.js';
 import flood1m from './flood-1m.js';
 import shutdown from './shutdown.js';
@@ -16,4 +17,5 @@ export const scenarios = [
   flood1m,
   shutdown,
   streaming,
+  dispatch,
 ];

@@ -13,6 +13,7 @@
  */
 import FakeTimers from '@sinonjs/fake-timers';
 import { ThrottledStreamer, pipeTextStream } from '../../dist/index.js';
+import { markdownTable } from '../harness.js';
 
 const ANSWER_CHARS = 4000;
 const DELTA_CHARS = 5;
@@ -124,16 +125,7 @@ function formatTable(result) {
     String(c.maxDraftCallsInFlight),
     c.finalDeliveries === 1 ? 'once' : `${c.finalDeliveries} times`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => `| ${cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
-  return [
-    `## ${result.name}: ${result.title}`,
-    result.description,
-    '',
-    line(header),
-    `|${widths.map((w, i) => (i < 2 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
-    ...rows.map(line),
-  ].join('\n');
+  return markdownTable(result, header, rows);
 }
 
 export default {

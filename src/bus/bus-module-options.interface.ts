@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { DispatchOptions } from '../dispatch/dispatch-options.interface.js';
 import type { StreamDelegate } from '../streaming/stream-delegate.interface.js';
 import type { LaneMessages, LaneName } from './messages.interface.js';
 
@@ -7,12 +8,27 @@ import type { LaneMessages, LaneName } from './messages.interface.js';
  * - `'no-handler'`: no handler of its lane takes its channel;
  * - `'shutdown-timeout'`: the drain ran out of time before it was handled;
  * - `'unreadable'`: it could not be read any more when its turn came (e.g. a `Proxy` revoked after it
- *   was published), so no handler could be chosen for it.
+ *   was published), so no handler could be chosen for it;
+ * - `'handler-failed'`: a handler failed on it, after its last attempt or with an error not to retry;
+ * - `'handler-timeout'`: a handler's last attempt took longer than its `timeoutMs`.
  */
-export type UndeliveredReason = 'no-handler' | 'shutdown-timeout' | 'unreadable';
+export type UndeliveredReason = 'no-handler' | 'shutdown-timeout' | 'unreadable' | 'handler-failed' | 'handler-timeout';
+
+/** What else is known about an undelivered message. */
+export interface UndeliveredDetails {
+  /** The handler that failed (`Class.method`), for `'handler-failed'`, `'handler-timeout'`, and a call cut off by shutdown. */
+  handler?: string;
+  /** What the handler threw (a `HandlerTimeoutError` on timeout). */
+  error?: unknown;
+}
 
 /** Receives every message the bus accepted but could not deliver. */
-export type UndeliveredHandler = <L extends LaneName>(lane: L, message: LaneMessages[L], reason: UndeliveredReason) => void;
+export type UndeliveredHandler = <L extends LaneName>(
+  lane: L,
+  message: LaneMessages[L],
+  reason: UndeliveredReason,
+  details: UndeliveredDetails,
+) => void;
 
 /** Options of `BusModule.forRoot()` and `BusModule.forRootAsync()`. */
 export interface BusModuleOptions {
@@ -21,6 +37,18 @@ export interface BusModuleOptions {
    * @default 64
    */
   capacity?: number | Partial<Record<LaneName, number>>;
+  /**
+   * How many messages of one ordering key (one chat, say) may wait or be handled at once on a lane with
+   * handlers: a publisher of a key at its limit waits, while other keys' publishers go ahead, so a chat that
+   * floods cannot hold up the others. One number for all lanes, or per lane.
+   * @default a quarter of the lane's capacity, at least 1 (16 for the default capacity)
+   */
+  maxPendingPerKey?: number | Partial<Record<LaneName, number>>;
+  /**
+   * Dispatch options for every handler; a handler's own decorator options override them.
+   * @default `{ concurrency: 8, onBusy: 'queue', debounceMs: 0 }`, ordered by session (inbound) or chat
+   */
+  handlerDefaults?: DispatchOptions;
   /**
    * How long `close()` (and so `app.close()`) waits for the lanes to drain before it reports what is
    * left to `onUndelivered` as `'shutdown-timeout'`. `Infinity` waits as long as the drain takes;

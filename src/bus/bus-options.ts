@@ -2,16 +2,19 @@ import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LANE_CAPACITY, LANE_NAMES } from '../
 import type { BusModuleOptions } from './bus-module-options.interface.js';
 import { InvalidBusOptionsError } from './invalid-bus-options.error.js';
 import { isTimeout } from './long-timeout.js';
+import { findDispatchProblem } from '../dispatch/dispatch-options.js';
 import type { LaneName } from './messages.interface.js';
 
 /** Options with defaults applied and every value checked. */
-export interface ResolvedBusOptions extends Omit<BusModuleOptions, 'capacity' | 'drainTimeoutMs'> {
+export interface ResolvedBusOptions extends Omit<BusModuleOptions, 'capacity' | 'drainTimeoutMs' | 'maxPendingPerKey'> {
   capacity: Readonly<Record<LaneName, number>>;
+  maxPendingPerKey: Readonly<Record<LaneName, number>>;
   drainTimeoutMs: number;
 }
 
 export function resolveBusOptions(options: BusModuleOptions = {}): ResolvedBusOptions {
-  const { capacity, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, onUndelivered, streamDelegate } = options;
+  if (typeof options !== 'object' || options === null) throw new InvalidBusOptionsError('options', 'must be an object', options);
+  const { capacity, maxPendingPerKey, handlerDefaults, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, onUndelivered, streamDelegate } = options;
   if (!isTimeout(drainTimeoutMs)) {
     throw new InvalidBusOptionsError('drainTimeoutMs', 'must be a number >= 0, or Infinity for no limit', drainTimeoutMs);
   }
@@ -21,23 +24,30 @@ export function resolveBusOptions(options: BusModuleOptions = {}): ResolvedBusOp
   if (streamDelegate !== undefined && !isStreamDelegateOption(streamDelegate)) {
     throw new InvalidBusOptionsError('streamDelegate', 'must be a class or an object with getStreamer()', streamDelegate);
   }
-  return { capacity: resolveCapacity(capacity), drainTimeoutMs, onUndelivered, streamDelegate };
+  if (handlerDefaults !== undefined) {
+    const problem = findDispatchProblem(handlerDefaults);
+    if (problem !== undefined) throw new InvalidBusOptionsError(`handlerDefaults.${problem[0]}`, problem[1], handlerDefaults);
+  }
+  const capacities = perLane('capacity', capacity, () => DEFAULT_LANE_CAPACITY);
+  const perKey = perLane('maxPendingPerKey', maxPendingPerKey, (lane) => Math.max(1, Math.floor(capacities[lane] / 4)));
+  return { capacity: capacities, maxPendingPerKey: perKey, handlerDefaults, drainTimeoutMs, onUndelivered, streamDelegate };
 }
 
-function resolveCapacity(capacity: BusModuleOptions['capacity']): Record<LaneName, number> {
-  if (capacity === undefined || typeof capacity === 'number') {
-    const all = checkCapacity('capacity', capacity ?? DEFAULT_LANE_CAPACITY);
-    return { inbound: all, outbound: all, outboundMedia: all };
+/** A per-lane integer option given as one number for all lanes, or a record of lanes. */
+function perLane(option: string, value: number | Partial<Record<LaneName, number>> | undefined, fallback: (lane: LaneName) => number): Record<LaneName, number> {
+  if (value === undefined || typeof value === 'number') {
+    const check = (lane: LaneName) => checkCapacity(option, value ?? fallback(lane));
+    return { inbound: check('inbound'), outbound: check('outbound'), outboundMedia: check('outboundMedia') };
   }
-  if (typeof capacity !== 'object' || capacity === null) {
-    throw new InvalidBusOptionsError('capacity', 'must be a number or a record of lane capacities', capacity);
+  if (typeof value !== 'object' || value === null) {
+    throw new InvalidBusOptionsError(option, 'must be a number or a record of lanes', value);
   }
-  for (const key of Object.keys(capacity)) {
+  for (const key of Object.keys(value)) {
     if (!LANE_NAMES.includes(key as LaneName)) {
-      throw new InvalidBusOptionsError('capacity', `has an unknown lane "${key}"; lanes are ${LANE_NAMES.join(', ')}`, key);
+      throw new InvalidBusOptionsError(option, `has an unknown lane "${key}"; lanes are ${LANE_NAMES.join(', ')}`, key);
     }
   }
-  const lane = (name: LaneName) => checkCapacity(`capacity.${name}`, capacity[name] ?? DEFAULT_LANE_CAPACITY);
+  const lane = (name: LaneName) => checkCapacity(`${option}.${name}`, value[name] ?? fallback(name));
   return { inbound: lane('inbound'), outbound: lane('outbound'), outboundMedia: lane('outboundMedia') };
 }
 

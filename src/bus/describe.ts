@@ -36,3 +36,12 @@ export function readStringField(message: unknown, field: string): string | undef
     return undefined;
   }
 }
+
+/** `value instanceof type`, but `false` where the check itself throws (a revoked `Proxy`). */
+export function isInstanceOf<C extends abstract new (...args: never[]) => unknown>(value: unknown, type: C): value is InstanceType<C> {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
+}

@@ -2,6 +2,9 @@ import { BusClosedError } from './bus-closed.error.js';
 import type { LaneName } from './messages.interface.js';
 import { AbortWatch } from './abort-watch.js';
 import { invalidSignalError, isAbortSignal } from './abort-signal.js';
+import type { KeySlot } from './key-admission.js';
+import type { KeyKind } from './key-index.js';
+import { LanePublishers } from './lane-publishers.js';
 import { RingBuffer } from './ring-buffer.js';
 import { WaiterQueue } from './waiter-queue.js';
 import type { Waiter } from './waiter-queue.js';
@@ -12,13 +15,20 @@ export interface LaneCallOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A consumer that takes a lane's messages as they arrive, instead of receiving them: the bus's
+ * dispatcher. While it is `ready`, a message published to an empty lane is handed straight to
+ * `accept` (no buffering, no wake-up); otherwise it is buffered, and the consumer takes it with
+ * `tryReceive` once it is ready again.
+ */
+export interface LaneConsumer<T> {
+  readonly ready: boolean;
+  /** `slot` is the message's key slot under per-key admission, when the lane already looked it up. */
+  accept(message: T, slot: KeySlot<T> | undefined): void;
+}
+
 /** How a lane checks a message before accepting it. Throws to refuse it. */
 export type MessageValidator<T> = (message: T) => void;
-
-interface WaitingPublisher<T> extends Waiter {
-  message: T;
-  resolve(): void;
-}
 
 interface WaitingReceiver<T> extends Waiter {
   resolve(message: T | undefined): void;
@@ -38,9 +48,10 @@ const NOTHING: Promise<undefined> = Promise.resolve(undefined);
  */
 export class Lane<T> implements AsyncIterable<T> {
   private readonly buffer: RingBuffer<T>;
-  private readonly publishers = new WaiterQueue<WaitingPublisher<T>>();
   private readonly receivers = new WaiterQueue<WaitingReceiver<T>>();
   private readonly aborts = new AbortWatch();
+  private readonly publishers: LanePublishers<T>;
+  private consumer: LaneConsumer<T> | undefined;
   private drainWaiters: (() => void)[] = [];
   private isClosed = false;
   private taken = 0;
@@ -55,6 +66,16 @@ export class Lane<T> implements AsyncIterable<T> {
       throw new RangeError(`Lane ${name}: capacity must be an integer >= 1, got ${String(capacity)}`);
     }
     this.buffer = new RingBuffer<T>(capacity);
+    const lane = this;
+    this.publishers = new LanePublishers<T>(
+      {
+        offer: (message, slot) => this.offer(message, slot),
+        get closed() {
+          return lane.isClosed;
+        },
+      },
+      this.aborts,
+    );
   }
 
   /** Messages buffered and not yet received. */
@@ -64,7 +85,7 @@ export class Lane<T> implements AsyncIterable<T> {
 
   /** Publishers waiting for space. Only live waiters: an aborted one leaves at once. */
   get waitingPublishers(): number {
-    return this.publishers.length;
+    return this.publishers.waitingCount;
   }
 
   /** Receivers waiting for a message. Only live waiters: an aborted one leaves at once. */
@@ -96,8 +117,7 @@ export class Lane<T> implements AsyncIterable<T> {
     if (this.isClosed) return Promise.reject(this.closedError());
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.offer(message)) return ENQUEUED;
-    return this.waitForSpace(message, signal);
+    return this.publishers.publish(message, signal);
   }
 
   /**
@@ -109,7 +129,40 @@ export class Lane<T> implements AsyncIterable<T> {
     const invalid = this.validationError(message);
     if (invalid !== undefined) throw invalid;
     if (this.isClosed) throw this.closedError();
-    return this.offer(message);
+    return this.publishers.tryPublish(message);
+  }
+
+  /** Hands messages to `consumer` as they arrive while it is ready (see {@link LaneConsumer}). */
+  attach(consumer: LaneConsumer<T>): void {
+    this.consumer = consumer;
+  }
+
+  /**
+   * Admits at most `limit` pending messages per key (`keyOf(message)`, e.g. its chat): a publisher whose
+   * key is at its limit waits even when the lane has room, while publishers of other keys go ahead.
+   * A message stays pending until {@link release} is called with its key. Used by the bus's dispatcher,
+   * which releases a message once it is handled. Messages already buffered or waiting count as pending.
+   */
+  limitPerKey(kind: KeyKind<T>, limit: number): void {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`Lane ${this.name}: the per-key limit must be an integer >= 1, got ${String(limit)}`);
+    const buffered: T[] = [];
+    this.buffer.forEach((message) => buffered.push(message));
+    this.publishers.limitPerKey(kind, limit, buffered);
+  }
+
+  /** The key slot of a message under per-key admission; `undefined` without it. Throws when the message cannot be keyed. */
+  slotOf(message: T): KeySlot<T> | undefined {
+    return this.publishers.slotOf(message);
+  }
+
+  /** Every key slot under per-key admission (e.g. to visit what consumers attached to them at close). */
+  slots(): Iterable<KeySlot<T>> {
+    return this.publishers.slots();
+  }
+
+  /** Ends a message's pending time under per-key admission; the next publisher of its key may enter. */
+  release(slot: KeySlot<T>): void {
+    this.publishers.release(slot);
   }
 
   /** Takes the oldest message, waiting for one. Resolves `undefined` once the lane is closed and empty. */
@@ -132,7 +185,7 @@ export class Lane<T> implements AsyncIterable<T> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    for (let p = this.nextPublisher(); p !== undefined; p = this.nextPublisher()) p.reject(this.closedError());
+    for (const publisher of this.publishers.takeAll()) publisher.reject(this.closedError());
     // Receivers only wait on an empty lane, so there is nothing left for them.
     for (let r = this.nextReceiver(); r !== undefined; r = this.nextReceiver()) r.resolve(undefined);
     this.notifyIfDrained();
@@ -195,12 +248,18 @@ export class Lane<T> implements AsyncIterable<T> {
   }
 
   /** Hands the message to a waiting receiver, or buffers it if there is room. */
-  private offer(message: T): boolean {
+  private offer(message: T, slot: KeySlot<T> | undefined): boolean {
     // Receivers wait only while the buffer is empty, so handing over keeps FIFO order.
     const receiver = this.nextReceiver();
     if (receiver !== undefined) {
       this.taken++;
       receiver.resolve(message);
+      return true;
+    }
+    const consumer = this.consumer;
+    if (consumer !== undefined && this.buffer.length === 0 && consumer.ready) {
+      this.taken++;
+      consumer.accept(message, slot);
       return true;
     }
     if (this.buffer.length < this.capacity) {
@@ -213,25 +272,18 @@ export class Lane<T> implements AsyncIterable<T> {
   private take(): T {
     const message = this.buffer.shift() as T;
     this.taken++;
-    if (this.publishers.length > 0) this.admitWaitingPublisher();
+    if (this.publishers.anyWaitingForSpace) this.admitWaitingPublisher();
     else if (this.isClosed) this.notifyIfDrained();
     return message;
   }
 
   /** Moves the longest-waiting publisher's message into the freed slot. */
   private admitWaitingPublisher(): boolean {
-    const publisher = this.nextPublisher();
+    const publisher = this.publishers.next();
     if (publisher === undefined) return false;
     this.buffer.push(publisher.message);
     publisher.resolve();
     return true;
-  }
-
-  /** The longest-waiting publisher, out of its queue and no longer watched for abort. */
-  private nextPublisher(): WaitingPublisher<T> | undefined {
-    const publisher = this.publishers.shift();
-    if (publisher?.signal !== undefined) this.aborts.delete(publisher);
-    return publisher;
   }
 
   private nextReceiver(): WaitingReceiver<T> | undefined {
@@ -241,22 +293,15 @@ export class Lane<T> implements AsyncIterable<T> {
     return receiver;
   }
 
-  private waitForSpace(message: T, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.enqueue(this.publishers, { message, resolve, reject, signal, queue: undefined, prev: undefined, next: undefined });
-    });
-  }
-
   private waitForMessage(signal: AbortSignal | undefined): Promise<T | undefined> {
     return new Promise<T | undefined>((resolve, reject) => {
-      this.enqueue(this.receivers, { resolve, reject, signal, queue: undefined, prev: undefined, next: undefined });
+      const receiver: WaitingReceiver<T> = { resolve, reject, signal, queue: undefined, prev: undefined, next: undefined };
+      this.receivers.push(receiver);
+      if (signal !== undefined) this.aborts.add(receiver);
     });
   }
 
-  private enqueue<W extends Waiter>(queue: WaiterQueue<W>, waiter: W): void {
-    queue.push(waiter);
-    if (waiter.signal !== undefined) this.aborts.add(waiter);
-  }
+
 
   private notifyIfDrained(): void {
     if (!this.isClosed || this.buffer.length > 0 || this.drainWaiters.length === 0) return;

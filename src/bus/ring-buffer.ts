@@ -35,6 +35,11 @@ export class RingBuffer<T> {
     return item;
   }
 
+  /** Calls `visit` on every item, oldest first, without removing them. */
+  forEach(visit: (item: T) => void): void {
+    for (let i = 0; i < this.count; i++) visit(this.slots[(this.head + i) & this.mask] as T);
+  }
+
   /** Removes and returns every item, oldest first. */
   drain(): T[] {
     const items: T[] = [];

@@ -1,9 +1,13 @@
+/** Something linked into at most one {@link WaiterQueue}. */
+export interface Linked {
+  /** The queue it is in; `undefined` once it left it. */
+  queue: WaiterQueue<Linked> | undefined;
+  prev: Linked | undefined;
+  next: Linked | undefined;
+}
+
 /** A caller waiting on a lane: linked into one {@link WaiterQueue} while it waits. */
-export interface Waiter {
-  /** The queue it waits in; `undefined` once it left it (served or aborted). */
-  queue: WaiterQueue<Waiter> | undefined;
-  prev: Waiter | undefined;
-  next: Waiter | undefined;
+export interface Waiter extends Linked {
   /** The signal that may abort the wait, watched by an {@link AbortWatch}. */
   signal: AbortSignal | undefined;
   reject(reason: unknown): void;
@@ -14,7 +18,7 @@ export interface Waiter {
  * all O(1), so an aborted waiter leaves the queue at once instead of lingering (with its message)
  * until a consumer reaches it.
  */
-export class WaiterQueue<W extends Waiter> {
+export class WaiterQueue<W extends Linked> {
   private head: W | undefined;
   private tail: W | undefined;
   private count = 0;
@@ -24,13 +28,18 @@ export class WaiterQueue<W extends Waiter> {
   }
 
   push(waiter: W): void {
-    waiter.queue = this as WaiterQueue<Waiter>;
+    waiter.queue = this as WaiterQueue<Linked>;
     waiter.prev = this.tail;
     waiter.next = undefined;
     if (this.tail === undefined) this.head = waiter;
     else this.tail.next = waiter;
     this.tail = waiter;
     this.count++;
+  }
+
+  /** Calls `visit` on every waiter, longest-waiting first. */
+  forEach(visit: (waiter: W) => void): void {
+    for (let waiter = this.head; waiter !== undefined; waiter = waiter.next as W | undefined) visit(waiter);
   }
 
   /** Removes and returns the longest-waiting waiter, or `undefined` when none waits. */

@@ -87,9 +87,10 @@ export class HandlerExplorer implements OnApplicationBootstrap {
   private collectHandlers(instance: Record<string, unknown>, handlers: LaneHandlers): void {
     for (const [methodName, metadata] of this.handlerMethods(instance)) {
       const name = `${instance.constructor.name}.${methodName}`;
-      const invoke = (instance[methodName] as (message: unknown) => unknown).bind(instance);
+      const invoke = (instance[methodName] as (message: unknown, context: unknown) => unknown).bind(instance);
       for (const lane of LANE_NAMES) {
-        if (lane in metadata) handlers[lane].push({ name, channels: metadata[lane], invoke });
+        const found = metadata[lane];
+        if (found !== undefined) handlers[lane].push({ name, channels: found.channels, dispatch: found.dispatch, invoke });
       }
     }
   }

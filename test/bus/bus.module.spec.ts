@@ -465,15 +465,17 @@ describe('graceful drain', () => {
     expect(elapsed).toBeLessThan(2000);
     expect(report.timedOut).toBe(true);
     expect(app.get(Hanging).started).toBe(1);
-    // m0 is in the hanging handler; m1..m4 were buffered; the outbound message was never read.
+    // m0 is in the hanging handler; m1..m4 were waiting; the outbound message was never read.
     expect(undelivered.map((u) => [u.lane, u.reason, (u.message as { content: string }).content])).toEqual([
+      ['inbound', 'shutdown-timeout', 'm0'],
       ['inbound', 'shutdown-timeout', 'm1'],
       ['inbound', 'shutdown-timeout', 'm2'],
       ['inbound', 'shutdown-timeout', 'm3'],
       ['inbound', 'shutdown-timeout', 'm4'],
       ['outbound', 'shutdown-timeout', 'no one reads the outbound lane'],
     ]);
-    expect(report.undelivered).toBe(5);
+    expect(report.undelivered).toBe(6);
+    expect(report.lanes.inbound).toEqual({ delivered: 0, undelivered: 5, abandonedInFlight: 1 });
   });
 
   /** A channel that can only send while connected; the tests disconnect it in different hooks. */

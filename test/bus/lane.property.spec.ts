@@ -149,19 +149,20 @@ describe('MessageBusService under random handler behaviour and close timing', ()
               {
                 name: 'Agent.handle',
                 channels: undefined,
-                invoke: (m) => {
-                  const id = idOf(m as InboundMessage);
-                  handled.push(id);
+                dispatch: {},
+                invoke: (m: InboundMessage) => {
+                  const id = idOf(m);
                   switch (behaviours[id]) {
                     case 'throw':
                       throw new Error('boom');
                     case 'reject':
                       return Promise.reject(new Error('boom'));
                     case 'slow':
-                      return new Promise((resolve) => setImmediate(resolve));
+                      return new Promise<void>((resolve) => setImmediate(resolve)).then(() => void handled.push(id));
                     case 'hang':
                       return new Promise(() => {});
                     default:
+                      handled.push(id);
                       return undefined;
                   }
                 },
@@ -180,6 +181,7 @@ describe('MessageBusService under random handler behaviour and close timing', ()
           });
           const report = await bus.close();
           await Promise.all(publishes);
+          // Every accepted message is handled exactly once or reported undelivered exactly once.
           const outcomes = [...handled, ...undelivered];
           expect(new Set(outcomes).size).toBe(outcomes.length);
           expect(new Set(outcomes)).toEqual(new Set(accepted));

@@ -49,4 +49,13 @@ describe('compatibility of the built package', () => {
     expect(signal).toBe('SIGTERM');
     expect(JSON.parse(stdout.trim())).toEqual({ signal: 'SIGTERM', sent: 300 });
   });
+
+  it('answers all of 20 parallel 500 ms turns in 20 chats when SIGTERM arrives half-way', async () => {
+    const { stdout, signal } = await runScript('./nest12-esm/sigterm-parallel.mjs');
+    expect(signal).toBe('SIGTERM');
+    const result = JSON.parse(stdout.trim()) as { sent: number; elapsedMs: number };
+    expect(result.sent).toBe(20);
+    // In parallel: about one turn, where one chat at a time would take ten seconds.
+    expect(result.elapsedMs).toBeLessThan(2500);
+  });
 });

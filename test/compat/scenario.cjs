@@ -34,13 +34,15 @@ async function runCompatScenario({ nestVersion, Injectable, Module, NestFactory,
   Injectable()(ConsoleChannel);
 
   class AppModule {}
-  Module({ imports: [BusModule.forRoot({ capacity: { inbound: MESSAGES } })], providers: [EchoAgent, ConsoleChannel] })(AppModule);
+  // One chat holds every message: its per-key limit must let all of them in, as the lane's capacity does.
+  const room = { capacity: { inbound: MESSAGES }, maxPendingPerKey: { inbound: MESSAGES } };
+  Module({ imports: [BusModule.forRoot(room)], providers: [EchoAgent, ConsoleChannel] })(AppModule);
 
   const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
   const bus = app.get(MessageBusService);
-  // Buffered before bootstrap, so every message is still queued when the app closes.
+  // Queued at once, so every message is still waiting when the app closes.
   for (let i = 0; i < MESSAGES; i++) {
-    bus.inbound.tryPublish({ channel: 'console', senderId: 'u', chatId: 'c', content: `m${i}` });
+    if (!bus.inbound.tryPublish({ channel: 'console', senderId: 'u', chatId: 'c', content: `m${i}` })) throw new Error(`m${i} refused`);
   }
   await app.init();
   await app.close();

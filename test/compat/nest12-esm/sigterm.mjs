@@ -35,11 +35,14 @@ Reflect.decorate([OnOutbound()], Channel.prototype, 'send', Object.getOwnPropert
 Injectable()(Channel);
 
 class AppModule {}
-Module({ imports: [BusModule.forRoot({ capacity: MESSAGES })], providers: [Agent, Channel] })(AppModule);
+// One chat holds every message: its per-key limit must let all of them in, as the lane's capacity does.
+Module({ imports: [BusModule.forRoot({ capacity: MESSAGES, maxPendingPerKey: MESSAGES })], providers: [Agent, Channel] })(AppModule);
 
 const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
 app.enableShutdownHooks();
 const bus = app.get(MessageBusService);
-for (let i = 0; i < MESSAGES; i++) bus.inbound.tryPublish({ channel: 'web', senderId: 'u', chatId: 'c', content: `m${i}` });
+for (let i = 0; i < MESSAGES; i++) {
+  if (!bus.inbound.tryPublish({ channel: 'web', senderId: 'u', chatId: 'c', content: `m${i}` })) throw new Error(`m${i} refused`);
+}
 await app.init();
 process.kill(process.pid, 'SIGTERM');

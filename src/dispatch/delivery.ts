@@ -1,0 +1,18 @@
+import type { KeySlot } from '../bus/key-admission.js';
+
+/**
+ * One accepted message on its way through the handlers of its lane. It is finished when every handler
+ * that takes it is done with it, one way or another; only then is its key released to the lane.
+ */
+
+export interface Delivery<T> {
+  readonly message: T;
+  /** Its key's slot in the lane, under per-key admission: given back when the delivery finishes. */
+  readonly slot: KeySlot<T> | undefined;
+  /** Handlers still working on it. */
+  remaining: number;
+  /** Whether it was reported undelivered by at least one handler. */
+  failed: boolean;
+  /** Whether it was finished (or abandoned at shutdown): later outcomes are ignored. */
+  finished: boolean;
+}
