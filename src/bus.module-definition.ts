@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { BUS_MODULE_OPTIONS } from './bus.constants.js';
-import type { BusModuleOptions } from './bus/bus-module-options.interface.js';
+import type { BusModuleOptions } from './service/bus-module-options.interface.js';
 
 /** Module-level settings that are not bus options. */
 export interface BusModuleExtras {

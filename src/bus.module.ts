@@ -4,8 +4,8 @@ import { DiscoveryModule } from '@nestjs/core';
 import { LANE_NAMES, LANE_TOKENS } from './bus.constants.js';
 import { ConfigurableBusModule } from './bus.module-definition.js';
 import type { BusModuleAsyncOptions, BusModuleExtras } from './bus.module-definition.js';
-import type { BusModuleOptions } from './bus/bus-module-options.interface.js';
-import { MessageBusService } from './bus/message-bus.service.js';
+import type { BusModuleOptions } from './service/bus-module-options.interface.js';
+import { MessageBusService } from './service/message-bus.service.js';
 import { HandlerExplorer } from './decorators/handler.explorer.js';
 
 const laneProviders: Provider[] = LANE_NAMES.map((name) => ({

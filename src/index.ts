@@ -4,14 +4,15 @@ export { BUS_MODULE_OPTIONS, STREAM_DELEGATE } from './bus.constants.js';
 
 export { Lane } from './bus/lane.js';
 export type { LaneCallOptions, MessageValidator } from './bus/lane.js';
-export { MessageBusService } from './bus/message-bus.service.js';
-export type { CloseOptions } from './bus/message-bus.service.js';
+export { MessageBusService } from './service/message-bus.service.js';
+export type { CloseOptions } from './service/message-bus.service.js';
 export type { ReplyTarget, RespondOptions, RespondResult } from './streaming/responder.js';
 export { BusClosedError } from './bus/bus-closed.error.js';
 export { InvalidMessageError } from './bus/invalid-message.error.js';
 export { InvalidBusOptionsError } from './bus/invalid-bus-options.error.js';
-export type { BusModuleOptions, UndeliveredDetails, UndeliveredHandler, UndeliveredReason } from './bus/bus-module-options.interface.js';
-export type { CloseReport, LaneCloseReport } from './bus/close-report.interface.js';
+export type { BusModuleOptions } from './service/bus-module-options.interface.js';
+export type { UndeliveredDetails, UndeliveredHandler, UndeliveredReason } from './bus/undelivered.interface.js';
+export type { CloseReport, LaneCloseReport } from './service/close-report.interface.js';
 
 export type { BusContext } from './dispatch/bus-context.interface.js';
 export type { BusyMode, DispatchOptions, OrderBy, RetryOptions } from './dispatch/dispatch-options.interface.js';

@@ -37,10 +37,10 @@ export class KeyIndex<T, V extends IndexEntry> {
   private readonly chats = new Map<string, Map<string, V>>();
   private readonly named = new Map<string, V>();
   /** Set by `locate` next to the outer key it returns: saves allocating a pair per lookup. */
-  private located: string | undefined;
+  private located: string | undefined = undefined;
   /** The last channel looked up, and its chats: most messages of a lane share a few channels. */
-  private lastChannel: string | undefined;
-  private lastChats: Map<string, V> | undefined;
+  private lastChannel: string | undefined = undefined;
+  private lastChats: Map<string, V> | undefined = undefined;
   private size = 0;
   private sweepAt = MIN_SWEEP_SIZE;
 

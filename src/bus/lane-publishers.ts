@@ -19,7 +19,7 @@ export interface LaneRoom<T> {
  */
 export class LanePublishers<T> {
   private readonly waiting = new WaiterQueue<WaitingPublisher<T>>();
-  private admission: KeyAdmission<T> | undefined;
+  private admission: KeyAdmission<T> | undefined = undefined;
 
   constructor(
     private readonly lane: LaneRoom<T>,

@@ -51,7 +51,7 @@ export class Lane<T> implements AsyncIterable<T> {
   private readonly receivers = new WaiterQueue<WaitingReceiver<T>>();
   private readonly aborts = new AbortWatch();
   private readonly publishers: LanePublishers<T>;
-  private consumer: LaneConsumer<T> | undefined;
+  private consumer: LaneConsumer<T> | undefined = undefined;
   private drainWaiters: (() => void)[] = [];
   private isClosed = false;
   private taken = 0;

@@ -19,8 +19,8 @@ export interface Waiter extends Linked {
  * until a consumer reaches it.
  */
 export class WaiterQueue<W extends Linked> {
-  private head: W | undefined;
-  private tail: W | undefined;
+  private head: W | undefined = undefined;
+  private tail: W | undefined = undefined;
   private count = 0;
 
   get length(): number {

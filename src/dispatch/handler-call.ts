@@ -9,18 +9,18 @@ import type { Delivery } from './delivery.js';
  * are never aborted) cost no controller.
  */
 export class HandlerCall<T> implements BusContext<T>, Linked {
-  queue: WaiterQueue<Linked> | undefined;
-  prev: Linked | undefined;
-  next: Linked | undefined;
-  private controller: AbortController | undefined;
-  private abortReason: unknown;
+  queue: WaiterQueue<Linked> | undefined = undefined;
+  prev: Linked | undefined = undefined;
+  next: Linked | undefined = undefined;
+  private controller: AbortController | undefined = undefined;
+  private abortReason: unknown = undefined;
   private aborted = false;
-  private messageList: readonly T[] | undefined;
+  private messageList: readonly T[] | undefined = undefined;
   /** Set when the call no longer decides the fate of its deliveries (timed out, superseded, abandoned). */
   detached = false;
   /** Set under `onBusy: 'interrupt'` when a newer message arrived: its messages move to the next call. */
   superseded = false;
-  timer: NodeJS.Timeout | undefined;
+  timer: NodeJS.Timeout | undefined = undefined;
 
   constructor(
     readonly lane: LaneName,

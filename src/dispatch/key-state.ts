@@ -15,13 +15,13 @@ export interface RetryBatch<T> {
 /** One ordering key of one handler: its queued messages and what it is doing now. */
 export class KeyState<T> implements IndexEntry {
   /** Created on first use: most keys never queue anything (their message starts at once). */
-  private pendingQueue: RingBuffer<Delivery<T>> | undefined;
-  private name: string | undefined;
-  running: HandlerCall<T> | undefined;
-  retry: RetryBatch<T> | undefined;
-  debounceTimer: NodeJS.Timeout | undefined;
+  private pendingQueue: RingBuffer<Delivery<T>> | undefined = undefined;
+  private name: string | undefined = undefined;
+  running: HandlerCall<T> | undefined = undefined;
+  retry: RetryBatch<T> | undefined = undefined;
+  debounceTimer: NodeJS.Timeout | undefined = undefined;
   /** The messages of a superseded call (`onBusy: 'interrupt'`), handled with the next call. */
-  carried: Delivery<T>[] | undefined;
+  carried: Delivery<T>[] | undefined = undefined;
   /** Whether it is in the scheduler's ready list. */
   ready = false;
 

@@ -1,4 +1,4 @@
-import type { UndeliveredReason } from '../bus/bus-module-options.interface.js';
+import type { UndeliveredReason } from '../bus/undelivered.interface.js';
 import { isInstanceOf } from '../bus/describe.js';
 import type { KeySlot } from '../bus/key-admission.js';
 import { KeyIndex } from '../bus/key-index.js';

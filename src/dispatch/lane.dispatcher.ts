@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { UndeliveredDetails, UndeliveredReason } from '../bus/bus-module-options.interface.js';
+import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
 import { describeError, readStringField } from '../bus/describe.js';
 import type { KeySlot } from '../bus/key-admission.js';
 import type { KeyKind } from '../bus/key-index.js';

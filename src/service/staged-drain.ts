@@ -1,11 +1,11 @@
 import type { Logger } from '@nestjs/common';
 import { LANE_NAMES } from '../bus.constants.js';
 import type { LaneDispatcher } from '../dispatch/lane.dispatcher.js';
-import type { UndeliveredReason } from './bus-module-options.interface.js';
+import type { UndeliveredReason } from '../bus/undelivered.interface.js';
 import type { CloseReport, LaneCloseReport } from './close-report.interface.js';
-import type { Lane } from './lane.js';
-import { setLongTimeout } from './long-timeout.js';
-import type { LaneMessages, LaneName } from './messages.interface.js';
+import type { Lane } from '../bus/lane.js';
+import { setLongTimeout } from '../bus/long-timeout.js';
+import type { LaneMessages, LaneName } from '../bus/messages.interface.js';
 
 type AnyMessage = LaneMessages[LaneName];
 

@@ -1,9 +1,9 @@
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_LANE_CAPACITY, LANE_NAMES } from '../bus.constants.js';
 import type { BusModuleOptions } from './bus-module-options.interface.js';
-import { InvalidBusOptionsError } from './invalid-bus-options.error.js';
-import { isTimeout } from './long-timeout.js';
+import { InvalidBusOptionsError } from '../bus/invalid-bus-options.error.js';
+import { isTimeout } from '../bus/long-timeout.js';
 import { findDispatchProblem } from '../dispatch/dispatch-options.js';
-import type { LaneName } from './messages.interface.js';
+import type { LaneName } from '../bus/messages.interface.js';
 
 /** Options with defaults applied and every value checked. */
 export interface ResolvedBusOptions extends Omit<BusModuleOptions, 'capacity' | 'drainTimeoutMs' | 'maxPendingPerKey'> {

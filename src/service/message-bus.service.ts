@@ -10,16 +10,17 @@ import { Responder } from '../streaming/responder.js';
 import type { ReplyTarget, RespondOptions, RespondResult } from '../streaming/responder.js';
 import { StreamDelegateResolver } from '../streaming/stream-delegate.resolver.js';
 import type { StreamCallOptions, Streamer } from '../streaming/streamer.interface.js';
-import type { BusModuleOptions, UndeliveredDetails, UndeliveredReason } from './bus-module-options.interface.js';
+import type { BusModuleOptions } from './bus-module-options.interface.js';
+import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
 import { resolveBusOptions } from './bus-options.js';
 import type { ResolvedBusOptions } from './bus-options.js';
 import type { CloseReport } from './close-report.interface.js';
-import { describeError, readStringField } from './describe.js';
-import { Lane } from './lane.js';
-import type { LaneCallOptions } from './lane.js';
-import { isTimeout } from './long-timeout.js';
-import { MESSAGE_VALIDATORS } from './message.validators.js';
-import type { InboundMessage, LaneMessages, LaneName, OutboundMediaMessage, OutboundMessage } from './messages.interface.js';
+import { describeError, readStringField } from '../bus/describe.js';
+import { Lane } from '../bus/lane.js';
+import type { LaneCallOptions } from '../bus/lane.js';
+import { isTimeout } from '../bus/long-timeout.js';
+import { MESSAGE_VALIDATORS } from '../bus/message.validators.js';
+import type { InboundMessage, LaneMessages, LaneName, OutboundMediaMessage, OutboundMessage } from '../bus/messages.interface.js';
 import { StagedDrain } from './staged-drain.js';
 
 /** Options of `close()`. */
