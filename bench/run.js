@@ -2,7 +2,7 @@
  * Runs the benchmarks: `npm run bench` (full run) or `node bench/run.js --quick` (CI-sized smoke).
  *
  *   --quick          small counts and fewer rounds; results go to bench/results.quick.json
- *   --only=a,b       run only the named scenarios (throughput, flood, flood-1m, shutdown, streaming)
+ *   --only=a,b       run only the named scenarios (throughput, flood, flood-1m, shutdown, streaming, dispatch)
  *   --out=file       where to write the results document (default bench/results.json)
  *
  * Progress goes to stderr, the tables to stdout. Exits 1 when a contestant failed (error, lost or
