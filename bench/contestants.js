@@ -26,8 +26,11 @@ import { SINK, createApp, decorateMethod, provider, rootModule } from './nest.js
 
 export const CAPACITY = 64;
 
-/** This package: `BusModule.forRoot()` and an `@OnInbound()` handler in a Nest application context. */
-export function nestBus({ slow }) {
+/**
+ * This package: `BusModule.forRoot()` and an `@OnInbound()` handler in a Nest application context, with
+ * the default dispatch (per-chat order, chats in parallel), or with `dispatch` options of its own.
+ */
+export function nestBus({ slow }, dispatch = undefined, name = 'nest-bus (ours)') {
   class BusInboundHandler {
     constructor(sink) {
       this.sink = sink;
@@ -37,12 +40,12 @@ export function nestBus({ slow }) {
       this.sink.take(message);
     }
   }
-  decorateMethod(BusInboundHandler, 'handle', OnInbound());
+  decorateMethod(BusInboundHandler, 'handle', OnInbound(dispatch));
   provider(BusInboundHandler, [SINK]);
   const BusBenchApp = rootModule('BusBenchApp');
 
   return {
-    name: 'nest-bus (ours)',
+    name,
     kind: 'ours',
     async setup(ctx) {
       const app = await createApp({
@@ -367,6 +370,7 @@ export function rxjsSubject({ slow, flood }, operator) {
 export function allContestants(options) {
   return [
     nestBus(options),
+    nestBus(options, { concurrency: 1, orderBy: 'none' }, 'nest-bus (ours, one at a time)'),
     bareLane(options),
     bareLaneLoop(options),
     floor(options),

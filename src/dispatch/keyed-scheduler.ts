@@ -15,6 +15,7 @@ import { KeyState } from './key-state.js';
 import type { RetryBatch } from './key-state.js';
 import { retryDelay } from './retry-delay.js';
 import { SupersededError } from './superseded.error.js';
+import { isThenable } from './thenable.js';
 
 /** What a scheduler reports to its dispatcher. */
 export interface SchedulerHost<T> {
@@ -291,8 +292,4 @@ export class KeyedScheduler<T> {
 
 function newKeyState<T>(outer: string, inner: string | undefined): KeyState<T> {
   return new KeyState<T>(outer, inner);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
 }

@@ -6,7 +6,10 @@ import type { KeyKind } from '../bus/key-index.js';
 import type { Lane, LaneConsumer } from '../bus/lane.js';
 import type { BusHandler } from './bus-handler.interface.js';
 import type { Delivery } from './delivery.js';
+import type { ResolvedDispatchOptions } from './dispatch-options.js';
+import { HandlerCall } from './handler-call.js';
 import { KeyedScheduler } from './keyed-scheduler.js';
+import { isThenable } from './thenable.js';
 import type { SchedulerHost } from './keyed-scheduler.js';
 
 interface Addressed {
@@ -43,6 +46,16 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
   /** The ordering the lane admits by: the first handler's that has one. */
   readonly admissionKind: KeyKind<T> | undefined;
   private held = 0;
+  /**
+   * One handler that takes one message at a time in lane order (`concurrency: 1`, `orderBy: 'none'`, no
+   * timeout, retry or debounce): the lane is consumed by a loop that awaits each call, as a plain
+   * consumer would, without the scheduler's bookkeeping.
+   */
+  private readonly serial: KeyedScheduler<T> | undefined;
+  /** The serial loop's call in progress, for `abandon`. */
+  private serialCall: HandlerCall<T> | undefined = undefined;
+  /** Messages the serial loop took: one the lane handed over and the loop has not resumed for is not idle. */
+  private serialTaken = 0;
   private dispatching = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -63,6 +76,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
       return new KeyedScheduler(lane.name, handler, handler.options, this, onSlots);
     });
     this.everyChannel = handlers.every((handler) => handler.channels === undefined);
+    this.serial = this.schedulers.length === 1 && isSerial(this.schedulers[0].options) ? this.schedulers[0] : undefined;
   }
 
   /** Messages accepted from the lane and not yet finished. */
@@ -77,6 +91,10 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
 
   /** Starts consuming: takes what the lane already holds, then whatever is published. */
   start(): void {
+    if (this.serial !== undefined) {
+      void this.consumeSerially(this.serial);
+      return;
+    }
     this.lane.attach(this);
     this.pull();
   }
@@ -88,7 +106,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
   }
 
   isIdle(): boolean {
-    return this.held === 0 && this.lane.size === 0;
+    return this.held === 0 && this.lane.size === 0 && (this.serial === undefined || this.serialTaken === this.lane.receivedCount);
   }
 
   /** Ends every debounce window now: the bus is closing. */
@@ -108,6 +126,15 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
       const { running, waiting } = scheduler.abandon(reason);
       for (const delivery of running) inFlight.add(delivery);
       for (const delivery of [...running, ...waiting]) all.add(delivery);
+    }
+    const serialCall = this.serialCall;
+    if (serialCall !== undefined && !serialCall.detached) {
+      serialCall.detached = true;
+      serialCall.abort(reason);
+      for (const delivery of serialCall.deliveries) {
+        inFlight.add(delivery);
+        all.add(delivery);
+      }
     }
     for (const delivery of all) {
       if (delivery.finished) continue;
@@ -144,10 +171,47 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     this.logger.error(`${handler} failed on an ${this.lane.name} message from channel "${channel}"${retrying}`, describeError(error));
   }
 
+  /**
+   * The serial loop: takes each message from the lane and awaits its call before the next, one frame for
+   * the whole lane instead of one per call.
+   */
+  private async consumeSerially(scheduler: KeyedScheduler<T>): Promise<void> {
+    const { lane } = this;
+    const { handler } = scheduler;
+    for (;;) {
+      const message = lane.tryReceive() ?? (await lane.receive());
+      if (message === undefined) return;
+      this.serialTaken++;
+      const schedulers = this.stopped ? undefined : this.schedulersFor(message);
+      if (schedulers === undefined || schedulers.length === 0) {
+        const reason = this.stopped ? 'shutdown-timeout' : schedulers === undefined ? 'unreadable' : 'no-handler';
+        this.undeliverUnaccepted(message, undefined, reason);
+        this.pull(); // tells idle() waiters
+        continue;
+      }
+      const delivery: Delivery<T> = { message, slot: undefined, remaining: 1, failed: false, finished: false };
+      const call = new HandlerCall<T>(lane.name, undefined, 1, handler.name, [delivery]);
+      this.held++;
+      this.serialCall = call;
+      try {
+        const result = handler.invoke(message, call);
+        if (isThenable(result)) await result;
+        if (!call.detached) this.settle(delivery);
+      } catch (error) {
+        if (!call.detached) {
+          this.logFailure(handler.name, message, error, false);
+          this.settle(delivery, 'handler-failed', error, handler.name);
+        }
+      }
+      call.detached = true;
+      this.serialCall = undefined;
+    }
+  }
+
   /** Takes buffered messages while there is room; a reentrant call leaves it to the outer one. */
   private pull(): void {
     if (this.dispatching) return;
-    while (this.lane.size > 0 && this.ready) {
+    while (this.serial === undefined && this.lane.size > 0 && this.ready) {
       const message = this.lane.tryReceive();
       if (message === undefined) break;
       this.dispatching = true;
@@ -210,4 +274,10 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     }
     return schedulers;
   }
+}
+
+/** Options under which one call at a time, in lane order, is all a handler needs. */
+function isSerial(options: ResolvedDispatchOptions): boolean {
+  const { concurrency, keyKind, timeoutMs, retry, debounceMs } = options;
+  return concurrency === 1 && keyKind === undefined && timeoutMs === undefined && retry === undefined && debounceMs === 0;
 }

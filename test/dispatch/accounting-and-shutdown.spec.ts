@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Logger } from '@nestjs/common';
 import fc from 'fast-check';
 import { BusClosedError, BusModule, InvalidBusOptionsError, MessageBusService, OnInbound, OnOutbound } from '../../src/index.js';
-import type { BusContext, InboundMessage, OutboundMessage } from '../../src/index.js';
+import type { BusContext, DispatchOptions, InboundMessage, OutboundMessage } from '../../src/index.js';
 import { startApp } from '../support/app.js';
 import { busWithHandler, sleep, undeliveredLog } from '../support/dispatch.js';
 import { inboundMessage } from '../support/messages.js';
@@ -20,8 +20,11 @@ describe('accounting', () => {
       fc.asyncProperty(
         fc.array(fc.tuple(behaviour, fc.nat({ max: 5 })), { minLength: 1, maxLength: 40 }),
         fc.record({ concurrency: fc.integer({ min: 1, max: 4 }), capacity: fc.integer({ min: 1, max: 8 }), closeAfter: fc.nat({ max: 45 }) }),
-        fc.constantFrom<'queue' | 'collect' | 'interrupt'>('queue', 'collect', 'interrupt'),
-        async (messages, { concurrency, capacity, closeAfter }, onBusy) => {
+        fc.constantFrom<'queue' | 'collect' | 'interrupt' | 'serial'>('queue', 'collect', 'interrupt', 'serial'),
+        async (messages, { concurrency, capacity, closeAfter }, mode) => {
+          // 'serial': one call at a time in lane order, the lane's plain loop (no timeout, no retry).
+          const dispatch: DispatchOptions =
+            mode === 'serial' ? { orderBy: 'none', concurrency: 1 } : { concurrency, onBusy: mode, timeoutMs: 20, retry: { attempts: 2, backoffMs: 1 } };
           const { reports, onUndelivered } = undeliveredLog();
           const calls: BusContext<InboundMessage>[] = [];
           const bus = busWithHandler(
@@ -41,7 +44,7 @@ describe('accounting', () => {
                   await new Promise(() => undefined);
               }
             },
-            { concurrency, onBusy, timeoutMs: 20, retry: { attempts: 2, backoffMs: 1 } },
+            dispatch,
             { capacity, drainTimeoutMs: 40, onUndelivered },
           );
           const accepted: string[] = [];
@@ -68,7 +71,7 @@ describe('accounting', () => {
           expect(report.delivered + report.undelivered).toBeLessThanOrEqual(accepted.length);
         },
       ),
-      { numRuns: 120 },
+      { numRuns: 160 },
     );
   });
 });

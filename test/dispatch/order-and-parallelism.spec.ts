@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Logger } from '@nestjs/common';
 import fc from 'fast-check';
-import { BusModule, OnInbound } from '../../src/index.js';
+import { BusModule, MessageBusService, OnInbound } from '../../src/index.js';
 import type { BusContext, InboundMessage } from '../../src/index.js';
 import { startApp } from '../support/app.js';
 import { busWithHandler, sleep } from '../support/dispatch.js';
@@ -164,5 +164,37 @@ describe('a hot chat cannot starve the others', () => {
     release();
     await Promise.all(hot);
     await bus.idle();
+  });
+});
+
+describe('one call at a time in lane order (concurrency 1, orderBy none)', () => {
+  it('handles every message in lane order across chats, never two at once', async () => {
+    const watch = observer();
+    const seen: string[] = [];
+    const bus = busWithHandler(
+      (message) => {
+        seen.push(message.content);
+        return watch.handle(message, Number(message.content) % 3);
+      },
+      { orderBy: 'none', concurrency: 1 },
+      { capacity: 4 },
+    );
+    await Promise.all(Array.from({ length: 30 }, (_, i) => bus.publishInbound(inboundMessage(String(i), { chatId: `c${i % 5}` }))));
+    await bus.idle();
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+    expect(watch.maxInFlight).toBe(1);
+  });
+
+  it('reports a message no handler takes, and idle() still resolves', async () => {
+    const reasons: string[] = [];
+    const bus = new MessageBusService({ onUndelivered: (_lane, _message, reason) => void reasons.push(reason) });
+    bus.startDispatch({
+      inbound: [{ name: 'Agent.handle', channels: new Set(['web']), dispatch: { orderBy: 'none', concurrency: 1 }, invoke: () => undefined }],
+      outbound: [],
+      outboundMedia: [],
+    });
+    await bus.publishInbound(inboundMessage('for nobody', { channel: 'telegram' }));
+    await bus.idle();
+    expect(reasons).toEqual(['no-handler']);
   });
 });
