@@ -46,13 +46,6 @@ export class KeyIndex<T, V extends IndexEntry> {
 
   constructor(readonly kind: KeyKind<T>) {}
 
-  /** The message's entry, if it has one. Throws when the message cannot be read or keyed. */
-  get(message: T): V | undefined {
-    const outer = this.locate(message);
-    const inner = this.located;
-    return inner === undefined ? this.named.get(outer) : this.chatsOf(outer).get(inner);
-  }
-
   /** The message's entry, created with `create(outer, inner)` when it has none. */
   getOrCreate(message: T, create: (outer: string, inner: string | undefined) => V): V {
     const outer = this.locate(message);

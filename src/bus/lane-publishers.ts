@@ -36,10 +36,6 @@ export class LanePublishers<T> {
     return this.waiting.length > 0;
   }
 
-  get keyed(): boolean {
-    return this.admission !== undefined;
-  }
-
   /** Enqueues the message, or waits for room (and, under per-key admission, for its key's turn). */
   publish(message: T, signal: AbortSignal | undefined): Promise<void> {
     const admission = this.admission;

@@ -54,11 +54,6 @@ export class KeyedScheduler<T> {
     this.keys = options.keyKind === undefined || onSlots !== undefined ? undefined : new KeyIndex(options.keyKind);
   }
 
-  /** Calls running now. */
-  get running(): number {
-    return this.inFlight;
-  }
-
   /** Hands the scheduler a message. */
   push(delivery: Delivery<T>): void {
     let state: KeyState<T>;
@@ -109,11 +104,6 @@ export class KeyedScheduler<T> {
       this.markReady(state);
     }
     this.pump();
-  }
-
-  /** Aborts the `ctx.signal` of every running call. */
-  abortRunning(reason: unknown): void {
-    for (const call of this.runningCalls()) call.abort(reason);
   }
 
   /**
