@@ -118,6 +118,34 @@ describe('per-chat order with parallel chats', () => {
   });
 });
 
+describe('handlers of one lane ordered differently', () => {
+  it('keeps each handler\'s own order: one by chat, one by sender', async () => {
+    const byChat = observer();
+    const bySender: string[][] = [[], []];
+    @Injectable()
+    class Two {
+      @OnInbound({ concurrency: 4 })
+      chats(message: InboundMessage): Promise<void> {
+        return byChat.handle(message, Number(message.content) % 3);
+      }
+      @OnInbound({ concurrency: 4, orderBy: (m: InboundMessage) => m.senderId })
+      async senders(message: InboundMessage): Promise<void> {
+        await sleep(Number(message.content) % 2);
+        bySender[message.senderId === 's0' ? 0 : 1].push(message.content);
+      }
+    }
+    const { bus } = await startApp([BusModule.forRoot()], [Two]);
+    const messages = Array.from({ length: 40 }, (_, i) => inboundMessage(String(i), { chatId: `c${i % 4}`, senderId: `s${i % 2}` }));
+    await Promise.all(messages.map((m) => bus.publishInbound(m)));
+    await bus.idle();
+    for (let chat = 0; chat < 4; chat++) {
+      expect(byChat.seen.get(`c${chat}`)).toEqual(messages.filter((m) => m.chatId === `c${chat}`).map((m) => Number(m.content)));
+    }
+    expect(bySender[0]).toEqual(messages.filter((m) => m.senderId === 's0').map((m) => m.content));
+    expect(bySender[1]).toEqual(messages.filter((m) => m.senderId === 's1').map((m) => m.content));
+  });
+});
+
 describe('a hot chat cannot starve the others', () => {
   it("one chat floods a 1 ms handler; another chat's message is handled within a few handler durations, lane and heap bounded", async () => {
     const handledAt = new Map<string, number>();
