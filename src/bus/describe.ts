@@ -45,3 +45,18 @@ export function isInstanceOf<C extends abstract new (...args: never[]) => unknow
     return false;
   }
 }
+
+/**
+ * A value as an option error shows it: strings quoted, objects by kind, never throwing. A numeric string
+ * (what a config service hands over from an environment variable) gets a hint to convert it.
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const numeric = value.trim() !== '' && !Number.isNaN(Number(value));
+    return `the string ${JSON.stringify(value)}${numeric ? `; convert it to a number, e.g. Number(config.get(...)) in useFactory` : ''}`;
+  }
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return typeof value === 'bigint' ? `${value}n` : String(value);
+}

@@ -1,6 +1,7 @@
 import { BUS_HANDLER_METADATA } from '../bus.constants.js';
 import type { LaneName } from '../bus/messages.interface.js';
 import type { DispatchOptions } from '../dispatch/dispatch-options.interface.js';
+import { describeValue } from '../bus/describe.js';
 import { findDispatchProblem } from '../dispatch/dispatch-options.js';
 
 /** Options of `@OnInbound`, `@OnOutbound` and `@OnOutboundMedia`. */
@@ -30,7 +31,7 @@ export type BusHandlerMetadata = Partial<Record<LaneName, LaneHandlerMetadata>>;
 export function busHandlerDecorator(lane: LaneName, options: BusHandlerOptions = {}): MethodDecorator {
   const decorator = `@On${lane[0].toUpperCase()}${lane.slice(1)}`;
   const problem = findDispatchProblem(options);
-  if (problem !== undefined) throw new TypeError(`${decorator}: ${problem[0]} ${problem[1]}`);
+  if (problem !== undefined) throw new TypeError(`${decorator}: ${problem[0]} ${problem[1]} (got ${describeValue(problem[2])})`);
   const { channel, ...dispatch } = options;
   const channels = channelFilter(decorator, channel);
   return (_target, _key, descriptor) => {

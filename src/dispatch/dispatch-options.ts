@@ -19,32 +19,36 @@ export interface ResolvedDispatchOptions {
   retry: Required<Omit<RetryOptions, 'retryIf'>> & Pick<RetryOptions, 'retryIf'> | undefined;
 }
 
+/** A bad dispatch option: its path, what is wrong, and the value given. */
+export type DispatchProblem = [option: string, problem: string, value: unknown];
+
 /**
- * Checks dispatch options and returns the first problem as `[option, problem]`, or `undefined`. Shared by
- * the decorators (which throw a `TypeError`) and `forRoot` (which throws an `InvalidBusOptionsError`).
+ * Checks dispatch options and returns the first problem, or `undefined`. Shared by the decorators (which
+ * throw a `TypeError`) and `forRoot` (which throws an `InvalidBusOptionsError`).
  */
-export function findDispatchProblem(options: DispatchOptions): [string, string] | undefined {
-  if (typeof options !== 'object' || options === null) return ['options', 'must be an object'];
+export function findDispatchProblem(options: DispatchOptions): DispatchProblem | undefined {
+  if (typeof options !== 'object' || options === null) return ['options', 'must be an object', options];
   const unknown = Object.keys(options).find((key) => !DISPATCH_KEYS.has(key));
-  if (unknown !== undefined) return [unknown, `is not an option (known: ${[...DISPATCH_KEYS].join(', ')})`];
+  if (unknown !== undefined) return [unknown, `is not an option (known: ${[...DISPATCH_KEYS].join(', ')})`, (options as Record<string, unknown>)[unknown]];
   const { concurrency, orderBy, onBusy, debounceMs, timeoutMs, retry } = options;
-  if (concurrency !== undefined && !isPositiveInteger(concurrency)) return ['concurrency', 'must be an integer >= 1'];
+  if (concurrency !== undefined && !isPositiveInteger(concurrency)) return ['concurrency', 'must be an integer >= 1', concurrency];
   if (orderBy !== undefined && typeof orderBy !== 'function' && !['session', 'chat', 'none'].includes(orderBy)) {
-    return ['orderBy', "must be 'session', 'chat', 'none' or a function of the message"];
+    return ['orderBy', "must be 'session', 'chat', 'none' or a function of the message", orderBy];
   }
-  if (onBusy !== undefined && !BUSY_MODES.includes(onBusy)) return ['onBusy', `must be one of ${BUSY_MODES.join(', ')}`];
-  if (debounceMs !== undefined && !isFiniteNonNegative(debounceMs)) return ['debounceMs', 'must be a finite number >= 0'];
-  if (timeoutMs !== undefined && !(isFiniteNonNegative(timeoutMs) && timeoutMs > 0)) return ['timeoutMs', 'must be a finite number > 0'];
+  if (onBusy !== undefined && !BUSY_MODES.includes(onBusy)) return ['onBusy', `must be one of ${BUSY_MODES.join(', ')}`, onBusy];
+  if (debounceMs !== undefined && !isFiniteNonNegative(debounceMs)) return ['debounceMs', 'must be a finite number >= 0', debounceMs];
+  if (timeoutMs !== undefined && !(isFiniteNonNegative(timeoutMs) && timeoutMs > 0)) return ['timeoutMs', 'must be a finite number > 0', timeoutMs];
   return retry === undefined ? undefined : findRetryProblem(retry);
 }
 
-function findRetryProblem(retry: RetryOptions): [string, string] | undefined {
-  if (typeof retry !== 'object' || retry === null) return ['retry', 'must be an object with attempts'];
-  if (!isPositiveInteger(retry.attempts)) return ['retry.attempts', 'must be an integer >= 1 (it counts the first call)'];
-  if (retry.backoffMs !== undefined && !isFiniteNonNegative(retry.backoffMs)) return ['retry.backoffMs', 'must be a finite number >= 0'];
-  if (retry.maxBackoffMs !== undefined && !isFiniteNonNegative(retry.maxBackoffMs)) return ['retry.maxBackoffMs', 'must be a finite number >= 0'];
-  if (retry.jitter !== undefined && typeof retry.jitter !== 'boolean') return ['retry.jitter', 'must be a boolean'];
-  if (retry.retryIf !== undefined && typeof retry.retryIf !== 'function') return ['retry.retryIf', 'must be a function'];
+function findRetryProblem(retry: RetryOptions): DispatchProblem | undefined {
+  if (typeof retry !== 'object' || retry === null) return ['retry', 'must be an object with attempts', retry];
+  const { attempts, backoffMs, maxBackoffMs, jitter, retryIf } = retry;
+  if (!isPositiveInteger(attempts)) return ['retry.attempts', 'must be an integer >= 1 (it counts the first call)', attempts];
+  if (backoffMs !== undefined && !isFiniteNonNegative(backoffMs)) return ['retry.backoffMs', 'must be a finite number >= 0', backoffMs];
+  if (maxBackoffMs !== undefined && !isFiniteNonNegative(maxBackoffMs)) return ['retry.maxBackoffMs', 'must be a finite number >= 0', maxBackoffMs];
+  if (jitter !== undefined && typeof jitter !== 'boolean') return ['retry.jitter', 'must be a boolean', jitter];
+  if (retryIf !== undefined && typeof retryIf !== 'function') return ['retry.retryIf', 'must be a function', retryIf];
   return undefined;
 }
 

@@ -26,7 +26,7 @@ export function resolveBusOptions(options: BusModuleOptions = {}): ResolvedBusOp
   }
   if (handlerDefaults !== undefined) {
     const problem = findDispatchProblem(handlerDefaults);
-    if (problem !== undefined) throw new InvalidBusOptionsError(`handlerDefaults.${problem[0]}`, problem[1], handlerDefaults);
+    if (problem !== undefined) throw new InvalidBusOptionsError(`handlerDefaults.${problem[0]}`, problem[1], problem[2]);
   }
   const capacities = perLane('capacity', capacity, () => DEFAULT_LANE_CAPACITY);
   const perKey = perLane('maxPendingPerKey', maxPendingPerKey, (lane) => Math.max(1, Math.floor(capacities[lane] / 4)));

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { BusModule, InvalidBusOptionsError, InvalidMessageError, MessageBusService, OnInbound } from '../../src/index.js';
 import type { InboundMessage, LaneName, UndeliveredReason } from '../../src/index.js';
 import { startApp } from '../support/app.js';
@@ -222,5 +223,37 @@ describe('a message whose fields cannot be read', () => {
     });
     expect(() => bus.outbound.tryPublish(proxy as never)).toThrow(InvalidMessageError);
     expect(bus.inbound.size + bus.outbound.size + bus.outboundMedia.size).toBe(0);
+  });
+});
+
+describe('option errors a Nest user can act on', () => {
+  it('says a numeric string from a config service is a string, and how to convert it', async () => {
+    const build = Test.createTestingModule({
+      imports: [BusModule.forRootAsync({ useFactory: () => ({ capacity: '128' as unknown as number }) })],
+    }).compile();
+    await expect(build).rejects.toThrow(InvalidBusOptionsError);
+    await expect(
+      Test.createTestingModule({ imports: [BusModule.forRootAsync({ useFactory: () => ({ capacity: '128' as unknown as number }) })] }).compile(),
+    ).rejects.toThrow(/capacity must be a number or a record of lanes \(got the string "128"; convert it to a number, e\.g\. Number\(config\.get/);
+  });
+
+  it('names a value that cannot be printed without throwing itself', () => {
+    const error = (() => {
+      try {
+        new MessageBusService({ onUndelivered: Object.create(null) as never });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InvalidBusOptionsError);
+    expect(error).toMatchObject({ option: 'onUndelivered', message: expect.stringContaining('(got an object)') });
+  });
+
+  it('names the offending dispatch option and its value, in handlerDefaults and on a decorator', () => {
+    expect(() => new MessageBusService({ handlerDefaults: { retry: { attempts: '3' as unknown as number } } })).toThrow(
+      /handlerDefaults\.retry\.attempts must be an integer >= 1 .*got the string "3"; convert it/,
+    );
+    expect(() => OnInbound({ concurrency: 2.5 })).toThrow('@OnInbound: concurrency must be an integer >= 1 (got 2.5)');
   });
 });
