@@ -4,6 +4,7 @@
  *   --quick          small counts and fewer rounds; results go to bench/results.quick.json
  *   --only=a,b       run only the named scenarios (throughput, flood, flood-1m, shutdown, streaming, dispatch)
  *   --out=file       where to write the results document (default bench/results.json)
+ *   --summary        print one line at the end instead of the tables and the progress (the smoke run in npm test)
  *
  * Progress goes to stderr, the tables to stdout. Exits 1 when a contestant failed (error, lost or
  * duplicated messages), whatever the speeds; 0 otherwise.
@@ -31,6 +32,7 @@ if (typeof globalThis.gc !== 'function' && process.env[RESPAWNED] === undefined)
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const summary = args.includes('--summary');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const out = args.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? path.join(here, quick ? 'results.quick.json' : 'results.json');
 
@@ -48,7 +50,7 @@ if (only && selected.length !== only.length) {
   process.exit(1);
 }
 
-const log = (line) => process.stderr.write(`${line}\n`);
+const log = summary ? () => undefined : (line) => process.stderr.write(`${line}\n`);
 const machine = machineInfo();
 log(`bench: ${quick ? 'quick' : 'full'} run on ${machine.cpu} (${machine.cores} cores), node ${machine.node}, gc ${machine.gcExposed ? 'exposed' : 'NOT exposed'}`);
 
@@ -58,7 +60,7 @@ for (const scenario of selected) {
   const result = scenario.run ? await scenario.run({ quick, log }) : await runScenario(scenario, { quick, log });
   const { table, ...data } = result;
   results.push(data);
-  process.stdout.write(`${table ?? formatTable(result)}\n\n`);
+  if (!summary) process.stdout.write(`${table ?? formatTable(result)}\n\n`);
 }
 const totalSeconds = (performance.now() - startedAt) / 1000;
 
@@ -72,9 +74,14 @@ const document = {
 };
 writeFileSync(out, `${JSON.stringify(document, null, 2)}\n`);
 log(`bench: done in ${totalSeconds.toFixed(1)} s; results written to ${path.relative(process.cwd(), out)}`);
+if (summary) {
+  const contestants = results.reduce((total, r) => total + r.contestants.length, 0);
+  const outcome = failed.length === 0 ? 'all ok' : `${failed.length} FAILED`;
+  process.stdout.write(`bench ${quick ? 'smoke' : 'run'}: ${results.length} scenarios, ${contestants} contestants, ${outcome}, in ${totalSeconds.toFixed(1)} s (tables: npm run bench)\n`);
+}
 
 if (failed.length > 0) {
-  log(`bench: ${failed.length} contestant(s) FAILED:\n  ${failed.join('\n  ')}`);
+  process.stderr.write(`bench: ${failed.length} contestant(s) FAILED:\n  ${failed.join('\n  ')}\n`);
   process.exit(1);
 }
 process.exit(0);
