@@ -10,6 +10,7 @@ export type { ReplyTarget, RespondOptions, RespondResult } from './streaming/res
 export { BusClosedError } from './bus/bus-closed.error.js';
 export { InvalidMessageError } from './bus/invalid-message.error.js';
 export { InvalidBusOptionsError } from './bus/invalid-bus-options.error.js';
+export { BusExceptionFilter } from './http/bus-exception.filter.js';
 export type { BusModuleOptions } from './service/bus-module-options.interface.js';
 export type { UndeliveredDetails, UndeliveredHandler, UndeliveredReason } from './bus/undelivered.interface.js';
 export type { CloseReport, LaneCloseReport } from './service/close-report.interface.js';
