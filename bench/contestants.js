@@ -18,6 +18,7 @@
 import 'reflect-metadata';
 import { CqrsModule, EventBus, EventsHandler } from '@nestjs/cqrs';
 import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import { UseGuards } from '@nestjs/common';
 import { Subject, concatMap, mergeMap } from 'rxjs';
 import { BusModule, Lane, MessageBusService, OnInbound } from '../dist/index.js';
 import { FloorQueue } from './floor-queue.js';
@@ -26,11 +27,19 @@ import { SINK, createApp, decorateMethod, provider, rootModule } from './nest.js
 
 export const CAPACITY = 64;
 
+/** A guard that lets everything through: what the enhanced path costs, with nothing else to do. */
+class AllowGuard {
+  canActivate() {
+    return true;
+  }
+}
+provider(AllowGuard);
+
 /**
  * This package: `BusModule.forRoot()` and an `@OnInbound()` handler in a Nest application context, with
  * the default dispatch (per-chat order, chats in parallel), or with `dispatch` options of its own.
  */
-export function nestBus({ slow }, dispatch = undefined, name = 'nest-bus (ours)') {
+export function nestBus({ slow }, dispatch = undefined, name = 'nest-bus (ours)', guarded = false) {
   class BusInboundHandler {
     constructor(sink) {
       this.sink = sink;
@@ -40,7 +49,7 @@ export function nestBus({ slow }, dispatch = undefined, name = 'nest-bus (ours)'
       this.sink.take(message);
     }
   }
-  decorateMethod(BusInboundHandler, 'handle', OnInbound(dispatch));
+  decorateMethod(BusInboundHandler, 'handle', OnInbound(dispatch), ...(guarded ? [UseGuards(AllowGuard)] : []));
   provider(BusInboundHandler, [SINK]);
   const BusBenchApp = rootModule('BusBenchApp');
 
@@ -51,7 +60,7 @@ export function nestBus({ slow }, dispatch = undefined, name = 'nest-bus (ours)'
       const app = await createApp({
         module: BusBenchApp,
         imports: [BusModule.forRoot({ capacity: CAPACITY })],
-        providers: [BusInboundHandler, { provide: SINK, useValue: ctx.sink }],
+        providers: [BusInboundHandler, AllowGuard, { provide: SINK, useValue: ctx.sink }],
       });
       return { app, bus: app.get(MessageBusService) };
     },

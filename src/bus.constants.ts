@@ -29,3 +29,17 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 /** Metadata key of `@BusChannel(name)` on a class. */
 export const BUS_CHANNEL_METADATA = 'nestjs-agent-bus:channel';
+
+/** The context type of bus handlers as Nest's enhancers see it: `host.getType()` returns it. */
+export const BUS_CONTEXT_TYPE = 'bus';
+
+/** Metadata key of `@BusMessage()` / `@BusCtx()` on a handler's parameters. */
+export const BUS_PARAM_ARGS_METADATA = 'nestjs-agent-bus:param-args';
+
+/** What a bus handler parameter receives. */
+export enum BusParamType {
+  MESSAGE = 0,
+  CONTEXT = 1,
+  /** The call itself, appended out of sight, so the bus knows the method was reached. */
+  CALL = 2,
+}

@@ -6,6 +6,7 @@ import { ConfigurableBusModule } from './bus.module-definition.js';
 import type { BusModuleAsyncOptions, BusModuleExtras } from './bus.module-definition.js';
 import type { BusModuleOptions } from './service/bus-module-options.interface.js';
 import { MessageBusService } from './service/message-bus.service.js';
+import { HandlerInvokerFactory } from './context/handler-invoker.factory.js';
 import { HandlerExplorer } from './decorators/handler.explorer.js';
 
 const laneProviders: Provider[] = LANE_NAMES.map((name) => ({
@@ -20,7 +21,7 @@ const laneProviders: Provider[] = LANE_NAMES.map((name) => ({
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [MessageBusService, HandlerExplorer, ...laneProviders],
+  providers: [MessageBusService, HandlerExplorer, HandlerInvokerFactory, ...laneProviders],
   exports: [MessageBusService, ...LANE_NAMES.map((name) => LANE_TOKENS[name])],
 })
 export class BusModule extends ConfigurableBusModule {

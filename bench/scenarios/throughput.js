@@ -3,7 +3,7 @@
  * cost of the machinery between an awaited publish and a handler that does almost nothing (adds the
  * content length and sequence number to counters).
  */
-import { CAPACITY, allContestants } from '../contestants.js';
+import { CAPACITY, allContestants, nestBus } from '../contestants.js';
 
 export default {
   name: 'throughput',
@@ -14,5 +14,9 @@ export default {
   reference: 'nest-bus (ours)',
   messages: { full: 1_000_000, quick: 20_000 },
   rounds: { full: 5, quick: 2 },
-  contestants: allContestants({ slow: false, flood: false }),
+  contestants: [
+    ...allContestants({ slow: false, flood: false }),
+    // The same handler behind a guard: what running through Nest's enhancer pipeline costs per message.
+    nestBus({ slow: false }, undefined, 'nest-bus (ours, with a guard)', true),
+  ],
 };

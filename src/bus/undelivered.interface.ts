@@ -7,9 +7,10 @@ import type { LaneMessages, LaneName } from './messages.interface.js';
  * - `'unreadable'`: it could not be read any more when its turn came (e.g. a `Proxy` revoked after it
  *   was published), so no handler could be chosen for it;
  * - `'handler-failed'`: a handler failed on it, after its last attempt or with an error not to retry;
- * - `'handler-timeout'`: a handler's last attempt took longer than its `timeoutMs`.
+ * - `'handler-timeout'`: a handler's last attempt took longer than its `timeoutMs`;
+ * - `'handler-rejected'`: a guard denied it, or a pipe refused it, so the handler never ran (not retried).
  */
-export type UndeliveredReason = 'no-handler' | 'shutdown-timeout' | 'unreadable' | 'handler-failed' | 'handler-timeout';
+export type UndeliveredReason = 'no-handler' | 'shutdown-timeout' | 'unreadable' | 'handler-failed' | 'handler-timeout' | 'handler-rejected';
 
 /** What else is known about an undelivered message. */
 export interface UndeliveredDetails {

@@ -4,6 +4,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { LANE_NAMES } from '../bus.constants.js';
 import { MessageBusService } from '../service/message-bus.service.js';
 import type { LaneHandlers } from '../service/message-bus.service.js';
+import { HandlerInvokerFactory } from '../context/handler-invoker.factory.js';
 import { getBusChannelName } from './bus-channel.decorator.js';
 import { getBusHandlerMetadata } from './bus-handler.metadata.js';
 import type { BusHandlerMetadata } from './bus-handler.metadata.js';
@@ -27,6 +28,7 @@ export class HandlerExplorer implements OnApplicationBootstrap {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly bus: MessageBusService,
+    private readonly invokers: HandlerInvokerFactory,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -87,7 +89,7 @@ export class HandlerExplorer implements OnApplicationBootstrap {
   private collectHandlers(instance: Record<string, unknown>, handlers: LaneHandlers): void {
     for (const [methodName, metadata] of this.handlerMethods(instance)) {
       const name = `${instance.constructor.name}.${methodName}`;
-      const invoke = (instance[methodName] as (message: unknown, context: unknown) => unknown).bind(instance);
+      const invoke = this.invokers.create(instance, methodName, name);
       for (const lane of LANE_NAMES) {
         const found = metadata[lane];
         if (found !== undefined) handlers[lane].push({ name, channels: found.channels, dispatch: found.dispatch, invoke });

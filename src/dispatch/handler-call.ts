@@ -20,6 +20,8 @@ export class HandlerCall<T> implements BusContext<T>, Linked {
   detached = false;
   /** Set under `onBusy: 'interrupt'` when a newer message arrived: its messages move to the next call. */
   superseded = false;
+  /** Set when the handler method itself was reached (its guards and pipes let the message through). */
+  entered = false;
   timer: NodeJS.Timeout | undefined = undefined;
 
   constructor(

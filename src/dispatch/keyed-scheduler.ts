@@ -10,6 +10,7 @@ import type { BusHandler } from './bus-handler.interface.js';
 import type { Delivery } from './delivery.js';
 import type { ResolvedDispatchOptions } from './dispatch-options.js';
 import { HandlerCall } from './handler-call.js';
+import { HandlerRejectedError } from '../context/handler-rejected.error.js';
 import { HandlerTimeoutError } from './handler-timeout.error.js';
 import { KeyState } from './key-state.js';
 import type { RetryBatch } from './key-state.js';
@@ -227,7 +228,7 @@ export class KeyedScheduler<T> {
     if (delay !== undefined) {
       this.scheduleRetry(state, call, delay);
     } else {
-      const reason: UndeliveredReason = isInstanceOf(error, HandlerTimeoutError) ? 'handler-timeout' : 'handler-failed';
+      const reason = failureReason(error);
       for (const delivery of call.deliveries) this.host.settle(delivery, reason, error, this.handler.name);
     }
     this.next(state);
@@ -282,4 +283,9 @@ export class KeyedScheduler<T> {
 
 function newKeyState<T>(outer: string, inner: string | undefined): KeyState<T> {
   return new KeyState<T>(outer, inner);
+}
+
+function failureReason(error: unknown): UndeliveredReason {
+  if (isInstanceOf(error, HandlerTimeoutError)) return 'handler-timeout';
+  return isInstanceOf(error, HandlerRejectedError) ? 'handler-rejected' : 'handler-failed';
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
-import { describeError, readStringField } from '../bus/describe.js';
+import { describeError, isInstanceOf, readStringField } from '../bus/describe.js';
+import { HandlerRejectedError } from '../context/handler-rejected.error.js';
 import type { KeySlot } from '../bus/key-admission.js';
 import type { KeyKind } from '../bus/key-index.js';
 import type { Lane, LaneConsumer } from '../bus/lane.js';
@@ -200,7 +201,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
       } catch (error) {
         if (!call.detached) {
           this.logFailure(handler.name, message, error, false);
-          this.settle(delivery, 'handler-failed', error, handler.name);
+          this.settle(delivery, isInstanceOf(error, HandlerRejectedError) ? 'handler-rejected' : 'handler-failed', error, handler.name);
         }
       }
       call.detached = true;

@@ -1,5 +1,6 @@
 import { isInstanceOf } from '../bus/describe.js';
 import type { ResolvedDispatchOptions } from './dispatch-options.js';
+import { HandlerRejectedError } from '../context/handler-rejected.error.js';
 import { NonRetriableError } from './non-retriable.error.js';
 
 /**
@@ -10,6 +11,7 @@ import { NonRetriableError } from './non-retriable.error.js';
  */
 export function retryDelay(retry: ResolvedDispatchOptions['retry'], attempt: number, error: unknown): number | undefined {
   if (retry === undefined || attempt >= retry.attempts || isInstanceOf(error, NonRetriableError)) return undefined;
+  if (isInstanceOf(error, HandlerRejectedError)) return undefined; // refused by a guard or pipe: it would be again
   if (retry.retryIf !== undefined && !safeRetryIf(retry.retryIf, error)) return undefined;
   const retryAfter = retryAfterMs(error);
   if (retryAfter !== undefined) return retryAfter;
