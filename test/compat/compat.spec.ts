@@ -34,7 +34,7 @@ async function runApp(relativePath: string): Promise<CompatResult> {
 describe('compatibility of the built package', () => {
   it.each([
     ['an ESM app on Nest 12', './nest12-esm/app.mjs', '12'],
-    ['a CommonJS app on Nest 11 (require of ESM)', './nest11/app.cjs', '11'],
+    ['a CommonJS app on Nest 11 (the CommonJS build, through require)', './nest11/app.cjs', '11'],
   ])('%s loads it, publishes, handles and closes with a full drain', async (_name, script, major) => {
     const result = await runApp(script);
     expect(result.nest.split('.')[0]).toBe(major);
@@ -57,5 +57,24 @@ describe('compatibility of the built package', () => {
     expect(result.sent).toBe(20);
     // In parallel: about one turn, where one chat at a time would take ten seconds.
     expect(result.elapsedMs).toBeLessThan(2500);
+  });
+
+  it('a `nest new`-shaped Nest 11 project tests an app using the package with its default Jest set-up', async () => {
+    const project = fileURLToPath(new URL('./nest11-jest/', import.meta.url));
+    const jest = fileURLToPath(new URL('./nest11-jest/node_modules/jest/bin/jest.js', import.meta.url));
+    const { stdout, stderr } = await run(process.execPath, [jest, '--ci'], { cwd: project, timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(`${stdout}${stderr}`).toMatch(/Tests:\s+1 passed, 1 total/);
+  }, 90_000);
+
+  it('resolves require() to the CommonJS build and import to the ESM one', async () => {
+    const app = fileURLToPath(new URL('./nest11/', import.meta.url));
+    const { stdout } = await run(
+      process.execPath,
+      ['-e', "const p = require.resolve('nestjs-agent-bus'); import('nestjs-agent-bus').then((m) => console.log(JSON.stringify({ require: p, esm: typeof m.BusModule })))"],
+      { cwd: app, timeout: 30_000 },
+    );
+    const result = JSON.parse(stdout) as { require: string; esm: string };
+    expect(result.require).toMatch(/dist[\\/]cjs[\\/]index\.js$/);
+    expect(result.esm).toBe('function');
   });
 });
