@@ -43,3 +43,9 @@ export enum BusParamType {
   /** The call itself, appended out of sight, so the bus knows the method was reached. */
   CALL = 2,
 }
+
+/**
+ * Injects the message being handled into a request-scoped provider (a bus handler's, or anything it
+ * depends on): `constructor(@Inject(BUS_MESSAGE) private readonly message: InboundMessage)`.
+ */
+export const BUS_MESSAGE = 'nestjs-agent-bus:message';

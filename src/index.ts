@@ -1,6 +1,6 @@
 export { BusModule } from './bus.module.js';
 export type { BusModuleAsyncOptions, BusModuleExtras } from './bus.module-definition.js';
-export { BUS_CONTEXT_TYPE, BUS_MODULE_OPTIONS, STREAM_DELEGATE } from './bus.constants.js';
+export { BUS_CONTEXT_TYPE, BUS_MESSAGE, BUS_MODULE_OPTIONS, STREAM_DELEGATE } from './bus.constants.js';
 export { isBusContext } from './context/is-bus-context.js';
 export { HandlerRejectedError } from './context/handler-rejected.error.js';
 export { BusCtx, BusMessage } from './decorators/bus-params.decorator.js';

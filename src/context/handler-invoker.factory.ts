@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EXCEPTION_FILTERS_METADATA, GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA } from '@nestjs/common/constants.js';
-import { ExternalContextCreator } from '@nestjs/core';
+import type { InjectionToken } from '@nestjs/common';
+import { ContextIdFactory, ExternalContextCreator, ModuleRef } from '@nestjs/core';
+import type { ContextId } from '@nestjs/core';
 import { BUS_CONTEXT_TYPE, BUS_PARAM_ARGS_METADATA, BusParamType } from '../bus.constants.js';
 import { BusParamsFactory } from './bus-params.factory.js';
 import { HandlerRejectedError } from './handler-rejected.error.js';
@@ -36,9 +38,12 @@ interface GlobalEnhancers {
 export class HandlerInvokerFactory {
   private readonly paramsFactory = new BusParamsFactory();
 
-  constructor(private readonly externalContextCreator: ExternalContextCreator) {}
+  constructor(
+    private readonly externalContextCreator: ExternalContextCreator,
+    private readonly moduleRef: ModuleRef,
+  ) {}
 
-  create(instance: object, methodName: string, name: string): HandlerInvoker {
+  create(instance: object, methodName: string, name: string, contextId?: ContextId): HandlerInvoker {
     const method = (instance as Record<string, Method>)[methodName];
     if (!this.needsNestContext(instance, method, methodName)) return method.bind(instance) as HandlerInvoker;
     defineInvokeArgs(instance, methodName);
@@ -48,7 +53,7 @@ export class HandlerInvokerFactory {
       methodName,
       INVOKE_ARGS_METADATA,
       this.paramsFactory,
-      undefined,
+      contextId,
       undefined,
       { guards: true, interceptors: true, filters: true },
       BUS_CONTEXT_TYPE,
@@ -59,6 +64,20 @@ export class HandlerInvokerFactory {
       } catch (error) {
         throw (context as Partial<Entered>).entered === true ? error : new HandlerRejectedError(name, error);
       }
+    };
+  }
+
+  /**
+   * For a handler on a request-scoped (or durable) provider: each message gets its own instance, resolved
+   * with a context id registered for that message, as Nest does for an HTTP request. The message is the
+   * "request" of that context: `@Inject(BUS_MESSAGE)` (or `REQUEST`) injects it.
+   */
+  createScoped(token: InjectionToken, methodName: string, name: string): HandlerInvoker {
+    return async (message, context) => {
+      const contextId = ContextIdFactory.getByRequest(message as object);
+      this.moduleRef.registerRequestByContextId(message, contextId);
+      const instance = await this.moduleRef.resolve<object>(token, contextId, { strict: false });
+      return this.create(instance, methodName, name, contextId)(message, context);
     };
   }
 

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap } from '@nestjs/common';
+import type { InjectionToken, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { LANE_NAMES } from '../bus.constants.js';
 import { MessageBusService } from '../service/message-bus.service.js';
@@ -46,7 +46,8 @@ export class HandlerExplorer implements OnApplicationBootstrap {
       if (wrapper.isAlias || !instance || typeof instance !== 'object' || seen.has(instance)) continue;
       seen.add(instance);
       if (!wrapper.isDependencyTreeStatic()) {
-        this.warnIfBusAware(instance);
+        this.warnIfScopedChannel(instance);
+        this.collectHandlers(instance as Record<string, unknown>, found.handlers, wrapper.token);
         continue;
       }
       this.collectChannel(instance, found.channels);
@@ -65,15 +66,10 @@ export class HandlerExplorer implements OnApplicationBootstrap {
     channels.set(name, instance);
   }
 
-  /** Bus messages have no request, so request-scoped handlers and channels cannot be called. */
-  private warnIfBusAware(instance: object): void {
-    const className = instance.constructor.name;
-    if (getBusChannelName(instance.constructor) !== undefined) {
-      this.logger.warn(`@BusChannel ${className} is request-scoped; bus messages have no request, so it is skipped`);
-    }
-    for (const [methodName] of this.handlerMethods(instance as Record<string, unknown>)) {
-      this.logger.warn(`${className}.${methodName} is a bus handler on a request-scoped provider; bus messages have no request, so it is skipped`);
-    }
+  /** A channel streams and sends for the whole app: one per message would not do. */
+  private warnIfScopedChannel(instance: object): void {
+    if (getBusChannelName(instance.constructor) === undefined) return;
+    this.logger.warn(`@BusChannel ${instance.constructor.name} is request-scoped; a channel serves the whole app, so it is skipped`);
   }
 
   /** The decorated methods of an instance, each with what its decorators recorded. */
@@ -86,10 +82,11 @@ export class HandlerExplorer implements OnApplicationBootstrap {
     return found;
   }
 
-  private collectHandlers(instance: Record<string, unknown>, handlers: LaneHandlers): void {
+  /** `token` is given for a request-scoped (or durable) provider: each message gets its own instance. */
+  private collectHandlers(instance: Record<string, unknown>, handlers: LaneHandlers, token?: InjectionToken): void {
     for (const [methodName, metadata] of this.handlerMethods(instance)) {
       const name = `${instance.constructor.name}.${methodName}`;
-      const invoke = this.invokers.create(instance, methodName, name);
+      const invoke = token === undefined ? this.invokers.create(instance, methodName, name) : this.invokers.createScoped(token, methodName, name);
       for (const lane of LANE_NAMES) {
         const found = metadata[lane];
         if (found !== undefined) handlers[lane].push({ name, channels: found.channels, dispatch: found.dispatch, invoke });

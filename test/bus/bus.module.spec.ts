@@ -5,6 +5,7 @@ import type { OnModuleDestroy, Provider, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { TestingModule } from '@nestjs/testing';
 import {
+  BUS_MESSAGE,
   BUS_MODULE_OPTIONS,
   BusClosedError,
   BusModule,
@@ -159,17 +160,31 @@ describe('BusModule', () => {
     expect(app.get(Webhook).calls).toBe(1);
   });
 
-  it('warns about and skips handlers on request-scoped providers', async () => {
+  it('gives a request-scoped handler one instance per message, with the message injectable as BUS_MESSAGE', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const instances: PerMessage[] = [];
     @Injectable({ scope: Scope.REQUEST })
-    class PerRequest {
+    class PerMessage {
+      constructor(@Inject(BUS_MESSAGE) readonly message: InboundMessage) {
+        instances.push(this);
+      }
       @OnInbound()
-      handle(): void {}
+      async handle(message: InboundMessage): Promise<void> {
+        expect(this.message).toBe(message);
+        await gate;
+      }
     }
-    const { bus, logger } = await start([BusModule.forRoot({ onUndelivered: recordUndelivered })], [PerRequest]);
-    expect(logger.messages('warn').some((m) => m.includes('PerRequest.handle') && m.includes('request-scoped'))).toBe(true);
-    // Skipped, so the inbound lane has no handler and is left to manual consumers.
-    await bus.publishInbound(inboundMessage('manual'));
-    await expect(bus.inbound.receive()).resolves.toMatchObject({ content: 'manual' });
+    const { bus } = await start([BusModule.forRoot()], [PerMessage]);
+    const first = inboundMessage('first', { chatId: 'a' });
+    const second = inboundMessage('second', { chatId: 'b' });
+    await bus.publishInbound(first);
+    await bus.publishInbound(second);
+    await eventually(() => instances.length === 2);
+    release();
+    await bus.idle();
+    expect(instances.map((instance) => instance.message)).toEqual([first, second]);
+    expect(instances[0]).not.toBe(instances[1]);
   });
 
   it('logs a failing handler with its stack and goes on with the lane', async () => {

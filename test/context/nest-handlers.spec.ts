@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Catch, Injectable, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Catch, Inject, Injectable, Scope, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { ArgumentsHost, CallHandler, CanActivate, ExceptionFilter, ExecutionContext, NestInterceptor, PipeTransform } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { tap } from 'rxjs';
 import type { Observable } from 'rxjs';
-import { BUS_CONTEXT_TYPE, BusCtx, BusMessage, BusModule, HandlerRejectedError, OnInbound, isBusContext } from '../../src/index.js';
+import { BUS_CONTEXT_TYPE, BUS_MESSAGE, BusCtx, BusMessage, BusModule, HandlerRejectedError, OnInbound, isBusContext } from '../../src/index.js';
 import type { BusContext, InboundMessage } from '../../src/index.js';
 import { startApp } from '../support/app.js';
 import { undeliveredLog } from '../support/dispatch.js';
@@ -182,5 +182,29 @@ describe('bus handlers are Nest handlers', () => {
     expect(events).toContain('filtered boom in bus');
     expect(events.filter((e) => e.startsWith('attempt'))).toEqual(['attempt 1', 'attempt 2']);
     expect(reports.map((r) => [r.content, r.reason])).toEqual([['b', 'handler-failed']]);
+  });
+
+  it('a request-scoped handler goes through its guards too, one instance per message', async () => {
+    let made = 0;
+    @Injectable({ scope: Scope.REQUEST })
+    @UseGuards(InspectingGuard)
+    class PerMessage {
+      constructor(@Inject(BUS_MESSAGE) private readonly message: InboundMessage) {
+        made++;
+      }
+      @OnInbound()
+      handle(): void {
+        events.push(`handled ${this.message.content}`);
+      }
+    }
+    const { bus } = await startApp([BusModule.forRoot()], [PerMessage, InspectingGuard]);
+    await bus.publishInbound(inboundMessage('one', { chatId: 'a' }));
+    await bus.publishInbound(inboundMessage('two', { chatId: 'b' }));
+    await bus.idle();
+    expect(made).toBe(2);
+    // Two chats, handled in parallel: each call's guard runs before its handler.
+    expect(events.indexOf('guard bus true one inbound 2')).toBeLessThan(events.indexOf('handled one'));
+    expect(events.indexOf('guard bus true two inbound 2')).toBeLessThan(events.indexOf('handled two'));
+    expect(events).toHaveLength(4);
   });
 });
