@@ -11,6 +11,7 @@ export { MessageBusService } from './service/message-bus.service.js';
 export type { CloseOptions } from './service/message-bus.service.js';
 export type { ReplyTarget, RespondOptions, RespondResult } from './streaming/responder.js';
 export { BusClosedError } from './bus/bus-closed.error.js';
+export { BusNotStartedError } from './bus/bus-not-started.error.js';
 export { InvalidMessageError } from './bus/invalid-message.error.js';
 export { InvalidBusOptionsError } from './bus/invalid-bus-options.error.js';
 export { BusExceptionFilter } from './http/bus-exception.filter.js';

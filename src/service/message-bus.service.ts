@@ -16,6 +16,7 @@ import { resolveBusOptions } from './bus-options.js';
 import type { ResolvedBusOptions } from './bus-options.js';
 import type { CloseReport } from './close-report.interface.js';
 import { describeError, readStringField } from '../bus/describe.js';
+import { BusNotStartedError } from '../bus/bus-not-started.error.js';
 import { Lane } from '../bus/lane.js';
 import type { LaneCallOptions } from '../bus/lane.js';
 import { isTimeout } from '../bus/long-timeout.js';
@@ -62,6 +63,8 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
   private readonly streamDelegates: StreamDelegateResolver;
   private readonly responder: Responder;
   private closing: Promise<CloseReport> | undefined;
+  /** Whether the app initialised, so that the handlers were found and started. */
+  private started = false;
 
   constructor(
     @Optional() @Inject(BUS_MODULE_OPTIONS) options?: BusModuleOptions,
@@ -121,6 +124,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
    * nothing left to do. A lane without handlers counts as idle once its manual consumer emptied it.
    */
   async idle(): Promise<void> {
+    if (!this.started && LANE_NAMES.some((name) => this.lane(name).size > 0)) throw new BusNotStartedError();
     for (;;) {
       await Promise.all(LANE_NAMES.map((name) => this.laneIdle(name)));
       // An inbound handler may have published a reply after the outbound lane looked idle: look again.
@@ -141,6 +145,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
    * lanes without handlers are left to manual consumers.
    */
   startDispatch(handlers: LaneHandlers): void {
+    this.started = true;
     for (const name of LANE_NAMES) {
       if (handlers[name].length === 0 || this.dispatchers.has(name)) continue;
       const lane = this.lane(name);
@@ -172,6 +177,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
       (name) => this.dispatchers.get(name),
       (name, message, reason) => this.reportUndelivered(name, message, reason, {}),
       this.logger,
+      this.started,
     ).run(timeoutMs);
     return this.closing;
   }

@@ -25,6 +25,8 @@ export class StagedDrain {
     private readonly dispatcher: (name: LaneName) => LaneDispatcher<AnyMessage> | undefined,
     private readonly reportUndelivered: (lane: LaneName, message: AnyMessage, reason: UndeliveredReason) => void,
     private readonly logger: Logger,
+    /** Whether the app initialised: if not, nothing will ever consume a lane without handlers. */
+    private readonly started: boolean,
   ) {}
 
   async run(timeoutMs: number): Promise<CloseReport> {
@@ -70,9 +72,18 @@ export class StagedDrain {
     const lane = this.lane(name);
     lane.close();
     const dispatcher = this.dispatcher(name);
-    if (dispatcher === undefined) return lane.whenDrained();
+    if (dispatcher === undefined) return this.started || lane.waitingReceivers > 0 ? lane.whenDrained() : this.reportUnconsumed(name);
     dispatcher.flushDebounce();
     return dispatcher.whenIdle();
+  }
+
+  /** The app never initialised and nobody receives: waiting would only run out the timeout. */
+  private async reportUnconsumed(name: LaneName): Promise<void> {
+    const leftovers = this.lane(name).clear();
+    if (leftovers.length === 0) return;
+    this.leftovers[name] += leftovers.length;
+    this.logger.warn(`The app never initialised (call app.init()): ${leftovers.length} ${name} messages were never handled (reported to onUndelivered)`);
+    for (const message of leftovers) this.reportUndelivered(name, message, 'no-handler');
   }
 
   private abandonLeftovers(): void {
