@@ -36,12 +36,15 @@ export const BUS_CONTEXT_TYPE = 'bus';
 /** Metadata key of `@BusMessage()` / `@BusCtx()` on a handler's parameters. */
 export const BUS_PARAM_ARGS_METADATA = 'nestjs-agent-bus:param-args';
 
-/** What a bus handler parameter receives. */
+/**
+ * What a bus handler parameter receives. The numbers are those of microservice handlers' `@Payload()` and
+ * `@Ctx()`: pipes see the message as the `'body'`, so `ValidationPipe` validates it as it does a payload.
+ */
 export enum BusParamType {
-  MESSAGE = 0,
-  CONTEXT = 1,
+  MESSAGE = 3,
+  CONTEXT = 6,
   /** The call itself, appended out of sight, so the bus knows the method was reached. */
-  CALL = 2,
+  CALL = 7,
 }
 
 /**
