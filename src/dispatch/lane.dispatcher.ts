@@ -147,12 +147,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
   }
 
   accept(message: T, slot: KeySlot<T> | undefined): void {
-    this.dispatching = true;
-    try {
-      this.dispatch(message, slot);
-    } finally {
-      this.dispatching = false;
-    }
+    this.dispatchOnce(message, slot);
     this.pull();
   }
 
@@ -215,17 +210,22 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     while (this.serial === undefined && this.lane.size > 0 && this.ready) {
       const message = this.lane.tryReceive();
       if (message === undefined) break;
-      this.dispatching = true;
-      try {
-        this.dispatch(message, undefined);
-      } finally {
-        this.dispatching = false;
-      }
+      this.dispatchOnce(message, undefined);
     }
     if (this.idleWaiters.length > 0 && this.isIdle()) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Dispatches with the lane told it is busy: a handler publishing to this lane meanwhile gets queued. */
+  private dispatchOnce(message: T, slot: KeySlot<T> | undefined): void {
+    this.dispatching = true;
+    try {
+      this.dispatch(message, slot);
+    } finally {
+      this.dispatching = false;
     }
   }
 
