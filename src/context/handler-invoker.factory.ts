@@ -43,13 +43,39 @@ export class HandlerInvokerFactory {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  create(instance: object, methodName: string, name: string, contextId?: ContextId): HandlerInvoker {
+  create(instance: object, methodName: string, name: string): HandlerInvoker {
     const method = (instance as Record<string, Method>)[methodName];
     if (!this.needsNestContext(instance, method, methodName)) return method.bind(instance) as HandlerInvoker;
     defineInvokeArgs(instance, methodName);
+    return this.throughNest(instance, markingEntry(method), methodName, name, undefined);
+  }
+
+  /**
+   * For a handler on a request-scoped (or durable) provider: each message gets its own instance, resolved
+   * with a context id registered for that message, as Nest does for an HTTP request. The message is the
+   * "request" of that context: `@Inject(BUS_MESSAGE)` (or `REQUEST`) injects it. Whether the call goes
+   * through Nest's enhancers is decided once, on `template` (the provider's prototype-based instance).
+   */
+  createScoped(template: object, token: InjectionToken, methodName: string, name: string): HandlerInvoker {
+    const method = (template as Record<string, Method>)[methodName];
+    const enhanced = this.needsNestContext(template, method, methodName);
+    if (enhanced) defineInvokeArgs(template, methodName);
+    const marking = enhanced ? markingEntry(method) : undefined;
+    return async (message, context) => {
+      const contextId = ContextIdFactory.getByRequest(message as object);
+      this.moduleRef.registerRequestByContextId(message, contextId);
+      const instance = await this.moduleRef.resolve<object>(token, contextId, { strict: false });
+      if (marking === undefined) return method.call(instance, message, context);
+      // Enhancers may be request-scoped too: they are resolved in this message's context.
+      return this.throughNest(instance, marking, methodName, name, contextId)(message, context);
+    };
+  }
+
+  /** The call through Nest's guards, interceptors, pipes and filters; a refusal before the method is a rejection. */
+  private throughNest(instance: object, callback: Method, methodName: string, name: string, contextId: ContextId | undefined): HandlerInvoker {
     const handler = this.externalContextCreator.create(
       instance,
-      markingEntry(method),
+      callback,
       methodName,
       INVOKE_ARGS_METADATA,
       this.paramsFactory,
@@ -64,20 +90,6 @@ export class HandlerInvokerFactory {
       } catch (error) {
         throw (context as Partial<Entered>).entered === true ? error : new HandlerRejectedError(name, error);
       }
-    };
-  }
-
-  /**
-   * For a handler on a request-scoped (or durable) provider: each message gets its own instance, resolved
-   * with a context id registered for that message, as Nest does for an HTTP request. The message is the
-   * "request" of that context: `@Inject(BUS_MESSAGE)` (or `REQUEST`) injects it.
-   */
-  createScoped(token: InjectionToken, methodName: string, name: string): HandlerInvoker {
-    return async (message, context) => {
-      const contextId = ContextIdFactory.getByRequest(message as object);
-      this.moduleRef.registerRequestByContextId(message, contextId);
-      const instance = await this.moduleRef.resolve<object>(token, contextId, { strict: false });
-      return this.create(instance, methodName, name, contextId)(message, context);
     };
   }
 

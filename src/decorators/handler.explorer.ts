@@ -86,7 +86,7 @@ export class HandlerExplorer implements OnApplicationBootstrap {
   private collectHandlers(instance: Record<string, unknown>, handlers: LaneHandlers, token?: InjectionToken): void {
     for (const [methodName, metadata] of this.handlerMethods(instance)) {
       const name = `${instance.constructor.name}.${methodName}`;
-      const invoke = token === undefined ? this.invokers.create(instance, methodName, name) : this.invokers.createScoped(token, methodName, name);
+      const invoke = token === undefined ? this.invokers.create(instance, methodName, name) : this.invokers.createScoped(instance, token, methodName, name);
       for (const lane of LANE_NAMES) {
         const found = metadata[lane];
         if (found !== undefined) handlers[lane].push({ name, channels: found.channels, dispatch: found.dispatch, invoke });

@@ -1,5 +1,4 @@
 import type { UndeliveredReason } from '../bus/undelivered.interface.js';
-import { isInstanceOf } from '../bus/describe.js';
 import type { KeySlot } from '../bus/key-admission.js';
 import { KeyIndex } from '../bus/key-index.js';
 import type { Lane } from '../bus/lane.js';
@@ -10,7 +9,7 @@ import type { BusHandler } from './bus-handler.interface.js';
 import type { Delivery } from './delivery.js';
 import type { ResolvedDispatchOptions } from './dispatch-options.js';
 import { HandlerCall } from './handler-call.js';
-import { HandlerRejectedError } from '../context/handler-rejected.error.js';
+import { failureReason } from './failure-reason.js';
 import { HandlerTimeoutError } from './handler-timeout.error.js';
 import { KeyState } from './key-state.js';
 import type { RetryBatch } from './key-state.js';
@@ -283,9 +282,4 @@ export class KeyedScheduler<T> {
 
 function newKeyState<T>(outer: string, inner: string | undefined): KeyState<T> {
   return new KeyState<T>(outer, inner);
-}
-
-function failureReason(error: unknown): UndeliveredReason {
-  if (isInstanceOf(error, HandlerTimeoutError)) return 'handler-timeout';
-  return isInstanceOf(error, HandlerRejectedError) ? 'handler-rejected' : 'handler-failed';
 }

@@ -1,12 +1,12 @@
 import type { Logger } from '@nestjs/common';
 import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
-import { describeError, isInstanceOf, readStringField } from '../bus/describe.js';
-import { HandlerRejectedError } from '../context/handler-rejected.error.js';
+import { describeError, readStringField } from '../bus/describe.js';
 import type { KeySlot } from '../bus/key-admission.js';
 import type { KeyKind } from '../bus/key-index.js';
 import type { Lane, LaneConsumer } from '../bus/lane.js';
 import type { BusHandler } from './bus-handler.interface.js';
 import type { Delivery } from './delivery.js';
+import { failureReason } from './failure-reason.js';
 import type { ResolvedDispatchOptions } from './dispatch-options.js';
 import { HandlerCall } from './handler-call.js';
 import { KeyedScheduler } from './keyed-scheduler.js';
@@ -182,7 +182,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
       if (schedulers === undefined || schedulers.length === 0) {
         const reason = this.stopped ? 'shutdown-timeout' : schedulers === undefined ? 'unreadable' : 'no-handler';
         this.undeliverUnaccepted(message, undefined, reason);
-        this.pull(); // tells idle() waiters
+        this.notifyIfIdle();
         continue;
       }
       const delivery: Delivery<T> = { message, slot: undefined, remaining: 1, failed: false, finished: false };
@@ -196,7 +196,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
       } catch (error) {
         if (!call.detached) {
           this.logFailure(handler.name, message, error, false);
-          this.settle(delivery, isInstanceOf(error, HandlerRejectedError) ? 'handler-rejected' : 'handler-failed', error, handler.name);
+          this.settle(delivery, failureReason(error), error, handler.name);
         }
       }
       call.detached = true;
@@ -212,11 +212,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
       if (message === undefined) break;
       this.dispatchOnce(message, undefined);
     }
-    if (this.idleWaiters.length > 0 && this.isIdle()) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    this.notifyIfIdle();
   }
 
   /** Dispatches with the lane told it is busy: a handler publishing to this lane meanwhile gets queued. */
@@ -227,6 +223,14 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     } finally {
       this.dispatching = false;
     }
+  }
+
+  /** Resolves the `whenIdle()` waiters once nothing is left to do. */
+  private notifyIfIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** `slot` is the message's key slot when the lane handed it over; a buffered message's is looked up. */
