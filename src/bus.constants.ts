@@ -52,3 +52,9 @@ export enum BusParamType {
  * depends on): `constructor(@Inject(BUS_MESSAGE) private readonly message: InboundMessage)`.
  */
 export const BUS_MESSAGE = 'nestjs-agent-bus:message';
+
+/**
+ * The `node:diagnostics_channel` channel on which the bus publishes every {@link BusEvent} (the same
+ * objects as `bus.events$`), for APM agents and tools that do not take rxjs streams.
+ */
+export const BUS_EVENTS_CHANNEL = 'nestjs-agent-bus:events';

@@ -1,6 +1,6 @@
 export { BusModule } from './bus.module.js';
 export type { BusModuleAsyncOptions, BusModuleExtras } from './bus.module-definition.js';
-export { BUS_CONTEXT_TYPE, BUS_MESSAGE, BUS_MODULE_OPTIONS, STREAM_DELEGATE } from './bus.constants.js';
+export { BUS_CONTEXT_TYPE, BUS_EVENTS_CHANNEL, BUS_MESSAGE, BUS_MODULE_OPTIONS, STREAM_DELEGATE } from './bus.constants.js';
 export { isBusContext } from './context/is-bus-context.js';
 export { HandlerRejectedError } from './context/handler-rejected.error.js';
 export { BusCtx, BusMessage } from './decorators/bus-params.decorator.js';
@@ -18,6 +18,28 @@ export { BusExceptionFilter } from './http/bus-exception.filter.js';
 export type { BusModuleOptions } from './service/bus-module-options.interface.js';
 export type { UndeliveredDetails, UndeliveredHandler, UndeliveredReason } from './bus/undelivered.interface.js';
 export type { CloseReport, LaneCloseReport } from './service/close-report.interface.js';
+
+export type {
+  BusEvent,
+  BusEventType,
+  CloseCompletedEvent,
+  CloseStartedEvent,
+  DeliveredEvent,
+  HandlerFailedEvent,
+  HandlerTimeoutEvent,
+  PublishedEvent,
+  PublishRejectedEvent,
+  SupersededEvent,
+  UndeliveredEvent,
+} from './observability/bus-event.interface.js';
+export type { BusStats, HandlerStats, LaneStats } from './observability/bus-stats.interface.js';
+export type {
+  BusInstrumentation,
+  CallOutcome,
+  InstrumentedBus,
+  ObservedCall,
+  PublishRejection,
+} from './observability/bus-instrumentation.interface.js';
 
 export type { BusContext } from './dispatch/bus-context.interface.js';
 export type { BusyMode, DispatchOptions, OrderBy, RetryOptions } from './dispatch/dispatch-options.interface.js';

@@ -1,9 +1,11 @@
 import { BusClosedError } from './bus-closed.error.js';
 import type { LaneName } from './messages.interface.js';
+import type { BusObserver } from './bus-observer.interface.js';
 import { AbortWatch } from './abort-watch.js';
 import { invalidSignalError, isAbortSignal } from './abort-signal.js';
 import type { KeySlot } from './key-admission.js';
 import type { KeyKind } from './key-index.js';
+import { laneIterator } from './lane-iterator.js';
 import { LanePublishers } from './lane-publishers.js';
 import { RingBuffer } from './ring-buffer.js';
 import { WaiterQueue } from './waiter-queue.js';
@@ -52,10 +54,12 @@ export class Lane<T> implements AsyncIterable<T> {
   private readonly aborts = new AbortWatch();
   private readonly publishers: LanePublishers<T>;
   private consumer: LaneConsumer<T> | undefined = undefined;
+  private observer: BusObserver | undefined = undefined;
   private drainWaiters: (() => void)[] = [];
   private isClosed = false;
   private taken = 0;
   private closeRejections = 0;
+  private clearedCount = 0;
 
   constructor(
     readonly name: LaneName,
@@ -102,6 +106,11 @@ export class Lane<T> implements AsyncIterable<T> {
     return this.taken;
   }
 
+  /** Messages the lane accepted so far (received since, still buffered, or cleared). */
+  get acceptedCount(): number {
+    return this.taken + this.buffer.length + this.clearedCount;
+  }
+
   /** Publishes rejected because the lane was closed (waiting when it closed, or arriving after). */
   get closedRejectionCount(): number {
     return this.closeRejections;
@@ -112,6 +121,14 @@ export class Lane<T> implements AsyncIterable<T> {
    * (or handed straight to a waiting receiver).
    */
   publish(message: T, options?: LaneCallOptions): Promise<void> {
+    const observer = this.observer;
+    if (observer !== undefined && observer.active) {
+      return observer.observePublish(this.name, message, options?.signal, () => this.unobservedPublish(message, options));
+    }
+    return this.unobservedPublish(message, options);
+  }
+
+  private unobservedPublish(message: T, options: LaneCallOptions | undefined): Promise<void> {
     const invalid = this.validationError(message) ?? this.signalError(options, 'publish');
     if (invalid !== undefined) return Promise.reject(invalid);
     if (this.isClosed) return Promise.reject(this.closedError());
@@ -126,10 +143,21 @@ export class Lane<T> implements AsyncIterable<T> {
    * @throws BusClosedError when the lane is closed; the validator's error for a bad message.
    */
   tryPublish(message: T): boolean {
+    const observer = this.observer;
+    if (observer !== undefined && observer.active) return observer.observeTryPublish(this.name, message, () => this.unobservedTryPublish(message));
+    return this.unobservedTryPublish(message);
+  }
+
+  private unobservedTryPublish(message: T): boolean {
     const invalid = this.validationError(message);
     if (invalid !== undefined) throw invalid;
     if (this.isClosed) throw this.closedError();
     return this.publishers.tryPublish(message);
+  }
+
+  /** Reports what happens to publishes and accepted messages to `observer` while it is active. */
+  observe(observer: BusObserver): void {
+    this.observer = observer;
   }
 
   /** Hands messages to `consumer` as they arrive while it is ready (see {@link LaneConsumer}). */
@@ -201,28 +229,14 @@ export class Lane<T> implements AsyncIterable<T> {
   clear(): T[] {
     const messages = this.buffer.drain();
     while (this.admitWaitingPublisher()) messages.push(this.buffer.shift() as T);
+    this.clearedCount += messages.length;
     this.notifyIfDrained();
     return messages;
   }
 
-  /**
-   * Iterates until the lane is closed and empty. A plain iterator rather than an async generator:
-   * a buffered message is handed over in one microtask tick instead of three.
-   */
+  /** Iterates until the lane is closed and empty (see {@link laneIterator}). */
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    let finished = false;
-    return {
-      next: (): Promise<IteratorResult<T, undefined>> => {
-        if (finished) return Promise.resolve(DONE);
-        if (this.buffer.length > 0) return Promise.resolve({ value: this.take(), done: false });
-        return this.receive().then(toIteratorResult);
-      },
-      // `break` in `for await`: like a finished generator, the iterator yields nothing more.
-      return: (): Promise<IteratorResult<T, undefined>> => {
-        finished = true;
-        return Promise.resolve(DONE);
-      },
-    };
+    return laneIterator(this);
   }
 
   /** Kept out of `publish`, so its fast path stays small enough to inline. */
@@ -252,21 +266,30 @@ export class Lane<T> implements AsyncIterable<T> {
     // Receivers wait only while the buffer is empty, so handing over keeps FIFO order.
     const receiver = this.nextReceiver();
     if (receiver !== undefined) {
+      this.noteAccepted(message);
       this.taken++;
       receiver.resolve(message);
       return true;
     }
     const consumer = this.consumer;
     if (consumer !== undefined && this.buffer.length === 0 && consumer.ready) {
+      this.noteAccepted(message);
       this.taken++;
       consumer.accept(message, slot);
       return true;
     }
     if (this.buffer.length < this.capacity) {
+      this.noteAccepted(message);
       this.buffer.push(message);
       return true;
     }
     return false;
+  }
+
+  /** Before the message moves on, so that a handler it reaches at once is observed after its publish. */
+  private noteAccepted(message: T): void {
+    const observer = this.observer;
+    if (observer !== undefined && observer.active) observer.accepted(this.name, message);
   }
 
   private take(): T {
@@ -301,18 +324,10 @@ export class Lane<T> implements AsyncIterable<T> {
     });
   }
 
-
-
   private notifyIfDrained(): void {
     if (!this.isClosed || this.buffer.length > 0 || this.drainWaiters.length === 0) return;
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
-
-function toIteratorResult<T>(message: T | undefined): IteratorResult<T, undefined> {
-  return message === undefined ? DONE : { value: message, done: false };
 }

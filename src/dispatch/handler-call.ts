@@ -1,3 +1,4 @@
+import type { ObservedCall } from '../bus/bus-observer.interface.js';
 import type { LaneName } from '../bus/messages.interface.js';
 import type { Linked, WaiterQueue } from '../bus/waiter-queue.js';
 import type { BusContext } from './bus-context.interface.js';
@@ -8,7 +9,7 @@ import type { Delivery } from './delivery.js';
  * behind `signal` is only created when the handler reads `signal`, so calls that never look at it (and
  * are never aborted) cost no controller.
  */
-export class HandlerCall<T> implements BusContext<T>, Linked {
+export class HandlerCall<T> implements BusContext<T>, Linked, ObservedCall {
   queue: WaiterQueue<Linked> | undefined = undefined;
   prev: Linked | undefined = undefined;
   next: Linked | undefined = undefined;
@@ -23,6 +24,9 @@ export class HandlerCall<T> implements BusContext<T>, Linked {
   /** Set when the handler method itself was reached (its guards and pipes let the message through). */
   entered = false;
   timer: NodeJS.Timeout | undefined = undefined;
+  /** Set by the bus's observer, only while one observes. */
+  startedAt = 0;
+  observed: unknown = undefined;
 
   constructor(
     readonly lane: LaneName,
@@ -41,6 +45,10 @@ export class HandlerCall<T> implements BusContext<T>, Linked {
   get messages(): readonly T[] {
     this.messageList ??= Object.freeze(this.deliveries.map((delivery) => delivery.message));
     return this.messageList;
+  }
+
+  get batch(): object {
+    return this.deliveries;
   }
 
   /** The message handed to the handler: the newest. */

@@ -48,6 +48,11 @@ export class KeyState<T> implements IndexEntry {
     return this.pendingQueue?.shift();
   }
 
+  /** Messages waiting for a call: queued, carried over from a superseded call, or due for a retry. */
+  get waitingCount(): number {
+    return this.queued + (this.carried?.length ?? 0) + (this.retry?.deliveries.length ?? 0);
+  }
+
   /** Nothing running, nothing waiting: the scheduler may forget it. */
   get idle(): boolean {
     return this.running === undefined && this.retry === undefined && this.queued === 0 && this.debounceTimer === undefined && this.carried === undefined;

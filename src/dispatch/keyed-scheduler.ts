@@ -1,3 +1,4 @@
+import type { BusObserver, CallOutcome } from '../bus/bus-observer.interface.js';
 import type { UndeliveredReason } from '../bus/undelivered.interface.js';
 import type { KeySlot } from '../bus/key-admission.js';
 import { KeyIndex } from '../bus/key-index.js';
@@ -24,6 +25,19 @@ export interface SchedulerHost<T> {
   logFailure(handler: string, message: T, error: unknown, willRetry: boolean): void;
 }
 
+/** What a handler's scheduler holds now, for `stats()`. */
+export interface SchedulerLoad {
+  inFlight: number;
+  /** Keys with messages waiting (queued, carried over, or due for a retry). */
+  queuedKeys: number;
+  queuedMessages: number;
+  /** Calls that threw, were refused or timed out, retried ones included. */
+  failures: number;
+}
+
+/** The outcome of every successful call: one object, so that observing a success allocates nothing. */
+export const DELIVERED: CallOutcome = Object.freeze({ type: 'delivered' });
+
 /** Unordered work waiting to run: one message, or a failed one due for its retry. */
 type UnorderedWork<T> = Delivery<T> | RetryBatch<T>;
 
@@ -42,16 +56,33 @@ export class KeyedScheduler<T> {
   private readonly unorderedCalls = new WaiterQueue<HandlerCall<T>>();
   private readonly unorderedRetries = new Set<RetryBatch<T>>();
   private inFlight = 0;
+  private failures = 0;
 
   constructor(
     private readonly lane: LaneName,
     readonly handler: BusHandler<T>,
     readonly options: ResolvedDispatchOptions,
     private readonly host: SchedulerHost<T>,
+    private readonly observer: BusObserver,
     /** Where its key states live when it orders like the lane admits: on the lane's key slots, at `index`. */
     private readonly onSlots?: { index: number; of: number; lane: Lane<T> },
   ) {
     this.keys = options.keyKind === undefined || onSlots !== undefined ? undefined : new KeyIndex(options.keyKind);
+  }
+
+  /** What it holds now. Visits every key: for `stats()`, not for the hot path. */
+  load(): SchedulerLoad {
+    let queuedKeys = 0;
+    let queuedMessages = 0;
+    for (const state of this.states()) {
+      const waiting = state.waitingCount;
+      if (waiting === 0) continue;
+      queuedKeys++;
+      queuedMessages += waiting;
+    }
+    this.unordered.forEach((work) => (queuedMessages += 'deliveries' in work ? work.deliveries.length : 1));
+    for (const retry of this.unorderedRetries) queuedMessages += retry.deliveries.length;
+    return { inFlight: this.inFlight, queuedKeys, queuedMessages, failures: this.failures };
   }
 
   /** Hands the scheduler a message. */
@@ -116,6 +147,7 @@ export class KeyedScheduler<T> {
       call.detached = true;
       call.clearTimer();
       call.abort(reason);
+      if (call.startedAt !== 0 && !call.superseded) this.observer.callEnded(call, { type: 'abandoned', error: reason });
       if (!call.superseded) running.push(...call.deliveries); // a superseded call's messages are carried by its key
     }
     const waiting: Delivery<T>[] = [];
@@ -184,6 +216,8 @@ export class KeyedScheduler<T> {
     this.inFlight++;
     if (state === undefined) this.unorderedCalls.push(call);
     else state.running = call;
+    const observer = this.observer;
+    if (observer.active) observer.callStarted(call);
     const { timeoutMs } = this.options;
     if (timeoutMs !== undefined) {
       call.timer = setTimeout(() => {
@@ -193,7 +227,7 @@ export class KeyedScheduler<T> {
       }, timeoutMs);
     }
     try {
-      const result = this.handler.invoke(call.message, call);
+      const result = observer.wrapsCalls ? observer.runCall(call, () => this.handler.invoke(call.message, call)) : this.handler.invoke(call.message, call);
       if (isThenable(result)) {
         void this.settleWhenDone(call, state, result);
         return;
@@ -216,6 +250,7 @@ export class KeyedScheduler<T> {
 
   private succeeded(call: HandlerCall<T>, state: KeyState<T> | undefined): void {
     if (!this.release(call, state)) return;
+    if (call.startedAt !== 0) this.observer.callEnded(call, DELIVERED);
     for (const delivery of call.deliveries) this.host.settle(delivery);
     this.next(state);
   }
@@ -223,6 +258,8 @@ export class KeyedScheduler<T> {
   private failed(call: HandlerCall<T>, state: KeyState<T> | undefined, error: unknown): void {
     if (!this.release(call, state)) return;
     const delay = retryDelay(this.options.retry, call.attempt, error);
+    this.failures++;
+    if (call.startedAt !== 0) this.observer.callEnded(call, { type: 'failed', error, willRetry: delay !== undefined });
     this.host.logFailure(this.handler.name, call.message, error, delay !== undefined);
     if (delay !== undefined) {
       this.scheduleRetry(state, call, delay);
@@ -276,7 +313,9 @@ export class KeyedScheduler<T> {
     if (call.detached || call.superseded) return;
     call.superseded = true;
     (state.carried ??= []).push(...call.deliveries);
-    call.abort(new SupersededError(state.key));
+    const error = new SupersededError(state.key);
+    if (call.startedAt !== 0) this.observer.callEnded(call, { type: 'superseded', error });
+    call.abort(error);
   }
 }
 

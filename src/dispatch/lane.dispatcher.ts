@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { BusObserver } from '../bus/bus-observer.interface.js';
 import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
 import { describeError, readStringField } from '../bus/describe.js';
 import type { KeySlot } from '../bus/key-admission.js';
@@ -9,9 +10,9 @@ import type { Delivery } from './delivery.js';
 import { failureReason } from './failure-reason.js';
 import type { ResolvedDispatchOptions } from './dispatch-options.js';
 import { HandlerCall } from './handler-call.js';
-import { KeyedScheduler } from './keyed-scheduler.js';
+import { DELIVERED, KeyedScheduler } from './keyed-scheduler.js';
 import { isThenable } from './thenable.js';
-import type { SchedulerHost } from './keyed-scheduler.js';
+import type { SchedulerHost, SchedulerLoad } from './keyed-scheduler.js';
 
 interface Addressed {
   channel: string;
@@ -28,6 +29,12 @@ export interface DispatchCounts {
   undelivered: number;
   /** Undelivered because the drain ran out of time while a handler call was still working on it. */
   abandonedInFlight: number;
+}
+
+/** One handler's load on a lane, for `stats()`. */
+export interface HandlerLoad extends SchedulerLoad {
+  readonly handler: string;
+  readonly concurrency: number;
 }
 
 /**
@@ -57,6 +64,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
   private serialCall: HandlerCall<T> | undefined = undefined;
   /** Messages the serial loop took: one the lane handed over and the loop has not resumed for is not idle. */
   private serialTaken = 0;
+  private serialFailures = 0;
   private dispatching = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -68,13 +76,14 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     private readonly reportUndelivered: (message: T, reason: UndeliveredReason, details: UndeliveredDetails) => void,
     private readonly logger: Logger,
     private readonly readAhead: number,
+    private readonly observer: BusObserver,
   ) {
     this.admissionKind = handlers.find((handler) => handler.options.keyKind !== undefined)?.options.keyKind;
     this.schedulers = handlers.map((handler, index) => {
       // A handler ordered like the lane admits keeps its key states on the lane's key slots: no lookup of its own.
       const ordered = handler.options.keyKind !== undefined && handler.options.keyKind === this.admissionKind;
       const onSlots = ordered ? { index, of: handlers.length, lane } : undefined;
-      return new KeyedScheduler(lane.name, handler, handler.options, this, onSlots);
+      return new KeyedScheduler(lane.name, handler, handler.options, this, observer, onSlots);
     });
     this.everyChannel = handlers.every((handler) => handler.channels === undefined);
     this.serial = this.schedulers.length === 1 && isSerial(this.schedulers[0].options) ? this.schedulers[0] : undefined;
@@ -98,6 +107,17 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     }
     this.lane.attach(this);
     this.pull();
+  }
+
+  /** Each handler's load. The serial loop's waiting messages are in the lane, not queued by it. */
+  load(): HandlerLoad[] {
+    return this.schedulers.map((scheduler) => {
+      const { name } = scheduler.handler;
+      const { concurrency } = scheduler.options;
+      if (scheduler !== this.serial) return { handler: name, concurrency, ...scheduler.load() };
+      const inFlight = this.serialCall === undefined ? 0 : 1;
+      return { handler: name, concurrency, inFlight, queuedKeys: 0, queuedMessages: 0, failures: this.serialFailures };
+    });
   }
 
   /** Resolves once the lane is empty and no message is being handled or waits for a retry. */
@@ -132,6 +152,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     if (serialCall !== undefined && !serialCall.detached) {
       serialCall.detached = true;
       serialCall.abort(reason);
+      if (serialCall.startedAt !== 0) this.observer.callEnded(serialCall, { type: 'abandoned', error: reason });
       for (const delivery of serialCall.deliveries) {
         inFlight.add(delivery);
         all.add(delivery);
@@ -172,7 +193,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
    * the whole lane instead of one per call.
    */
   private async consumeSerially(scheduler: KeyedScheduler<T>): Promise<void> {
-    const { lane } = this;
+    const { lane, observer } = this;
     const { handler } = scheduler;
     for (;;) {
       const message = lane.tryReceive() ?? (await lane.receive());
@@ -189,12 +210,18 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
       const call = new HandlerCall<T>(lane.name, undefined, 1, handler.name, [delivery]);
       this.held++;
       this.serialCall = call;
+      if (observer.active) observer.callStarted(call);
       try {
-        const result = handler.invoke(message, call);
+        const result = observer.wrapsCalls ? observer.runCall(call, () => handler.invoke(message, call)) : handler.invoke(message, call);
         if (isThenable(result)) await result;
-        if (!call.detached) this.settle(delivery);
+        if (!call.detached) {
+          if (call.startedAt !== 0) observer.callEnded(call, DELIVERED);
+          this.settle(delivery);
+        }
       } catch (error) {
         if (!call.detached) {
+          this.serialFailures++;
+          if (call.startedAt !== 0) observer.callEnded(call, { type: 'failed', error, willRetry: false });
           this.logFailure(handler.name, message, error, false);
           this.settle(delivery, failureReason(error), error, handler.name);
         }

@@ -3,6 +3,7 @@ import type { DispatchOptions } from '../dispatch/dispatch-options.interface.js'
 import type { StreamDelegate } from '../streaming/stream-delegate.interface.js';
 import type { LaneName } from '../bus/messages.interface.js';
 import type { UndeliveredHandler } from '../bus/undelivered.interface.js';
+import type { BusInstrumentation } from '../observability/bus-instrumentation.interface.js';
 
 /** Options of `BusModule.forRoot()` and `BusModule.forRootAsync()`. */
 export interface BusModuleOptions {
@@ -43,4 +44,18 @@ export interface BusModuleOptions {
    * @default none
    */
   streamDelegate?: Type<StreamDelegate> | StreamDelegate;
+  /**
+   * A tracing and metrics integration, e.g. `new BusOpenTelemetry()` from `nestjs-agent-bus/opentelemetry`:
+   * spans for publishes and handler calls, and metrics. It is asked once at startup whether it records
+   * anything; if not (no tracer provider registered, say), it costs nothing.
+   * @default none
+   */
+  telemetry?: BusInstrumentation;
+  /**
+   * Runs each handler call in the async context of the publish that produced its message, so that
+   * `AsyncLocalStorage` values (a request id set by a CLS module or a logger, the active trace) set around
+   * the publish are visible in the handler, as they would be had the handler been called directly.
+   * @default true when `telemetry` records, else false
+   */
+  propagateContext?: boolean;
 }

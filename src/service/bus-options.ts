@@ -14,7 +14,7 @@ export interface ResolvedBusOptions extends Omit<BusModuleOptions, 'capacity' | 
 
 export function resolveBusOptions(options: BusModuleOptions = {}): ResolvedBusOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidBusOptionsError('options', 'must be an object', options);
-  const { capacity, maxPendingPerKey, handlerDefaults, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, onUndelivered, streamDelegate } = options;
+  const { capacity, maxPendingPerKey, handlerDefaults, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, onUndelivered, streamDelegate, telemetry, propagateContext } = options;
   if (!isTimeout(drainTimeoutMs)) {
     throw new InvalidBusOptionsError('drainTimeoutMs', 'must be a number >= 0, or Infinity for no limit', drainTimeoutMs);
   }
@@ -24,13 +24,19 @@ export function resolveBusOptions(options: BusModuleOptions = {}): ResolvedBusOp
   if (streamDelegate !== undefined && !isStreamDelegateOption(streamDelegate)) {
     throw new InvalidBusOptionsError('streamDelegate', 'must be a class or an object with getStreamer()', streamDelegate);
   }
+  if (telemetry !== undefined && !isInstrumentation(telemetry)) {
+    throw new InvalidBusOptionsError('telemetry', 'must be an object with start(), publishStarted(), publishEnded(), runCall() and callEnded()', telemetry);
+  }
+  if (propagateContext !== undefined && typeof propagateContext !== 'boolean') {
+    throw new InvalidBusOptionsError('propagateContext', 'must be a boolean', propagateContext);
+  }
   if (handlerDefaults !== undefined) {
     const problem = findDispatchProblem(handlerDefaults);
     if (problem !== undefined) throw new InvalidBusOptionsError(`handlerDefaults.${problem[0]}`, problem[1], problem[2]);
   }
   const capacities = perLane('capacity', capacity, () => DEFAULT_LANE_CAPACITY);
   const perKey = perLane('maxPendingPerKey', maxPendingPerKey, (lane) => Math.max(1, Math.floor(capacities[lane] / 4)));
-  return { capacity: capacities, maxPendingPerKey: perKey, handlerDefaults, drainTimeoutMs, onUndelivered, streamDelegate };
+  return { capacity: capacities, maxPendingPerKey: perKey, handlerDefaults, drainTimeoutMs, onUndelivered, streamDelegate, telemetry, propagateContext };
 }
 
 /** A per-lane integer option given as one number for all lanes, or a record of lanes. */
@@ -61,4 +67,11 @@ function checkCapacity(option: string, value: unknown): number {
 function isStreamDelegateOption(value: unknown): boolean {
   if (typeof value === 'function') return true;
   return typeof value === 'object' && value !== null && typeof (value as { getStreamer?: unknown }).getStreamer === 'function';
+}
+
+const INSTRUMENTATION_METHODS = ['start', 'publishStarted', 'publishEnded', 'runCall', 'callEnded'] as const;
+
+function isInstrumentation(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return INSTRUMENTATION_METHODS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
 }

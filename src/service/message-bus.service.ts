@@ -23,6 +23,11 @@ import { isTimeout } from '../bus/long-timeout.js';
 import { MESSAGE_VALIDATORS } from '../bus/message.validators.js';
 import type { InboundMessage, LaneMessages, LaneName, OutboundMediaMessage, OutboundMessage } from '../bus/messages.interface.js';
 import { StagedDrain } from './staged-drain.js';
+import { BusTelemetry } from '../observability/bus-telemetry.js';
+import type { BusEvent } from '../observability/bus-event.interface.js';
+import type { BusStats } from '../observability/bus-stats.interface.js';
+import { collectStats } from '../observability/collect-stats.js';
+import type { Observable } from 'rxjs';
 
 /** Options of `close()`. */
 export interface CloseOptions {
@@ -62,6 +67,8 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
   private readonly dispatchers = new Map<LaneName, LaneDispatcher<AnyMessage>>();
   private readonly streamDelegates: StreamDelegateResolver;
   private readonly responder: Responder;
+  private readonly telemetry: BusTelemetry;
+  private readonly undeliveredCounts: Record<LaneName, number> = { inbound: 0, outbound: 0, outboundMedia: 0 };
   private closing: Promise<CloseReport> | undefined;
   /** Whether the app initialised, so that the handlers were found and started. */
   private started = false;
@@ -75,6 +82,8 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     this.inbound = new Lane('inbound', capacity.inbound, MESSAGE_VALIDATORS.inbound);
     this.outbound = new Lane('outbound', capacity.outbound, MESSAGE_VALIDATORS.outbound);
     this.outboundMedia = new Lane('outboundMedia', capacity.outboundMedia, MESSAGE_VALIDATORS.outboundMedia);
+    this.telemetry = new BusTelemetry(this.logger);
+    for (const name of LANE_NAMES) this.lane(name).observe(this.telemetry);
     this.streamDelegates = new StreamDelegateResolver(this.options.streamDelegate, moduleRef, this.logger);
     this.responder = new Responder({
       getStreamer: (channel, chatId, callOptions) => this.getStreamer(channel, chatId, callOptions),
@@ -86,6 +95,31 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
   /** Whether `close()` has been called. */
   get closed(): boolean {
     return this.closing !== undefined;
+  }
+
+  /**
+   * What the bus does, as it happens: publishes, deliveries, failures, retries, timeouts, undelivered
+   * messages and the close (see {@link BusEvent}). Hot: a subscriber sees the events from when it
+   * subscribed; the stream completes once the bus has closed. While nobody subscribes, the bus builds no
+   * events at all. The same events go to the `node:diagnostics_channel` channel `BUS_EVENTS_CHANNEL`.
+   */
+  get events$(): Observable<BusEvent> {
+    return this.telemetry.events$;
+  }
+
+  /**
+   * The lanes' fill and counts, each handler's load and call-duration quantiles, and whether the bus is
+   * closing. Cheap enough to poll; call durations are timed from the first call on.
+   */
+  stats(): BusStats {
+    this.telemetry.timeCalls();
+    return collectStats({
+      lane: (name) => this.lane(name),
+      dispatcher: (name) => this.dispatchers.get(name),
+      undelivered: this.undeliveredCounts,
+      quantiles: (lane, handler) => this.telemetry.quantiles(lane, handler),
+      closing: this.closed,
+    });
   }
 
   /** Publishes a message from a chat channel to the agent; waits while the inbound lane is full. */
@@ -145,6 +179,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
    * lanes without handlers are left to manual consumers.
    */
   startDispatch(handlers: LaneHandlers): void {
+    if (!this.started) this.startTelemetry();
     this.started = true;
     for (const name of LANE_NAMES) {
       if (handlers[name].length === 0 || this.dispatchers.has(name)) continue;
@@ -155,6 +190,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
         (message, reason, details) => this.reportUndelivered(name, message, reason, details),
         this.logger,
         this.options.capacity[name],
+        this.telemetry,
       );
       if (dispatcher.admissionKind !== undefined) lane.limitPerKey(dispatcher.admissionKind, this.options.maxPendingPerKey[name]);
       this.dispatchers.set(name, dispatcher);
@@ -172,14 +208,21 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     if (!isTimeout(timeoutMs)) {
       return Promise.reject(new RangeError(`close: timeoutMs must be a number >= 0 or Infinity (got ${String(timeoutMs)})`));
     }
-    this.closing ??= new StagedDrain(
+    this.closing ??= this.drain(timeoutMs);
+    return this.closing;
+  }
+
+  private async drain(timeoutMs: number): Promise<CloseReport> {
+    this.telemetry.closeStarted(timeoutMs);
+    const report = await new StagedDrain(
       (name) => this.lane(name),
       (name) => this.dispatchers.get(name),
       (name, message, reason) => this.reportUndelivered(name, message, reason, {}),
       this.logger,
       this.started,
     ).run(timeoutMs);
-    return this.closing;
+    this.telemetry.closeCompleted(report);
+    return report;
   }
 
   /** Drains before any provider's `onApplicationShutdown` disconnects a channel. */
@@ -189,6 +232,13 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
 
   async onApplicationShutdown(): Promise<void> {
     await this.close();
+  }
+
+  private startTelemetry(): void {
+    const { telemetry, propagateContext } = this.options;
+    this.telemetry.start({ instrumentation: telemetry, propagateContext }, {
+      lanes: () => LANE_NAMES.map((name) => ({ lane: name, size: this.lane(name).size, capacity: this.lane(name).capacity })),
+    });
   }
 
   private toHandler(lane: LaneName, found: DiscoveredHandler): BusHandler<AnyMessage> {
@@ -219,6 +269,8 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     const chatId = readStringField(message, 'chatId') ?? '(unreadable)';
     const by = details.handler === undefined ? '' : ` (${details.handler})`;
     this.logger.warn(`Undelivered ${lane} message for channel "${channel}", chat "${chatId}": ${reason}${by}`);
+    this.undeliveredCounts[lane]++;
+    this.telemetry.undelivered(lane, message, reason, details);
     try {
       this.options.onUndelivered?.(lane, message, reason, details);
     } catch (error) {

@@ -1,0 +1,228 @@
+import type { Logger } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { BusClosedError } from '../bus/bus-closed.error.js';
+import type { BusObserver, CallOutcome, ObservedCall, PublishRejection } from '../bus/bus-observer.interface.js';
+import { describeError, isInstanceOf, readStringField } from '../bus/describe.js';
+import type { LaneName } from '../bus/messages.interface.js';
+import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
+import { HandlerTimeoutError } from '../dispatch/handler-timeout.error.js';
+import type { CloseReport } from '../service/close-report.interface.js';
+import type { BusEvent } from './bus-event.interface.js';
+import type { BusInstrumentation, InstrumentedBus } from './bus-instrumentation.interface.js';
+import { EventOutlet } from './event-outlet.js';
+import { LatencyEstimator } from './latency-estimator.js';
+
+/** What the bus remembers of an observed publish, for the calls that handle its message. */
+interface PublishRecord {
+  /** `performance.now()` when the lane accepted it; 0 until then. */
+  acceptedAt: number;
+  /** Runs a function in the publisher's async context (with `propagateContext`). */
+  readonly snapshot: (<R>(fn: () => R) => R) | undefined;
+  /** What the instrumentation returned for the publish. */
+  readonly token: unknown;
+}
+
+/** How telemetry is set up when the bus starts. */
+export interface TelemetrySetup {
+  readonly instrumentation: BusInstrumentation | undefined;
+  /** `undefined`: on when an instrumentation records. */
+  readonly propagateContext: boolean | undefined;
+}
+
+/**
+ * The bus's observer: turns what the lanes and the dispatcher report into events, latency figures, an
+ * instrumentation's spans and metrics, and context propagation. While nobody listens and nothing is set
+ * up, `active` is false and none of it runs.
+ */
+export class BusTelemetry implements BusObserver {
+  private readonly outlet: EventOutlet;
+  private readonly records = new WeakMap<object, PublishRecord>();
+  private readonly latency = new Map<string, LatencyEstimator>();
+  private instrumentation: BusInstrumentation | undefined = undefined;
+  private propagate = false;
+  private timingWanted = false;
+  /** Whether something observes whatever the listeners do: timing, propagation or an instrumentation. */
+  private always = false;
+  wrapsCalls = false;
+
+  constructor(private readonly logger: Logger) {
+    this.outlet = new EventOutlet(logger);
+  }
+
+  get events$() {
+    return this.outlet.events$;
+  }
+
+  get active(): boolean {
+    return this.always || this.outlet.emitting;
+  }
+
+  /** Fixes what wraps the handler calls; called once, before the first call is dispatched. */
+  start(setup: TelemetrySetup, bus: InstrumentedBus): void {
+    const { instrumentation } = setup;
+    if (instrumentation !== undefined && this.guard('start', () => instrumentation.start(bus)) === true) {
+      this.instrumentation = instrumentation;
+    }
+    this.propagate = setup.propagateContext ?? this.instrumentation !== undefined;
+    this.wrapsCalls = this.propagate || this.instrumentation !== undefined;
+    this.refresh();
+  }
+
+  /** Starts timing every handler call, for the latency quantiles of `stats()`. */
+  timeCalls(): void {
+    this.timingWanted = true;
+    this.refresh();
+  }
+
+  /** The call-duration quantiles of a handler; `null` before any timed call ended. */
+  quantiles(lane: LaneName, handler: string): { p50Ms: number | null; p99Ms: number | null } {
+    const estimator = this.latency.get(latencyKey(lane, handler));
+    if (estimator === undefined) return { p50Ms: null, p99Ms: null };
+    const now = performance.now();
+    return { p50Ms: estimator.quantile(0.5, now), p99Ms: estimator.quantile(0.99, now) };
+  }
+
+  observePublish(lane: LaneName, message: unknown, signal: AbortSignal | undefined, publish: () => Promise<void>): Promise<void> {
+    this.publishing(lane, message);
+    return publish().then(undefined, (error: unknown) => {
+      this.refused(lane, message, rejectionOf(error, signal), error);
+      throw error;
+    });
+  }
+
+  observeTryPublish(lane: LaneName, message: unknown, tryPublish: () => boolean): boolean {
+    this.publishing(lane, message);
+    try {
+      return tryPublish();
+    } catch (error) {
+      this.refused(lane, message, rejectionOf(error, undefined), error);
+      throw error;
+    }
+  }
+
+  accepted(lane: LaneName, message: unknown): void {
+    const record = isObject(message) ? this.records.get(message) : undefined;
+    if (record !== undefined) {
+      record.acceptedAt = performance.now();
+      const { instrumentation } = this;
+      if (instrumentation !== undefined && record.token !== undefined) this.guard('publishEnded', () => instrumentation.publishEnded(record.token));
+    } else if (isObject(message) && this.outlet.emitting) {
+      this.records.set(message, { acceptedAt: performance.now(), snapshot: undefined, token: undefined });
+    }
+    if (this.outlet.emitting) this.outlet.emit({ type: 'published', ...where(lane, message), message });
+  }
+
+  callStarted(call: ObservedCall): void {
+    call.startedAt = performance.now();
+  }
+
+  runCall<R>(call: ObservedCall, invoke: () => R): R {
+    const record = isObject(call.message) ? this.records.get(call.message) : undefined;
+    const { instrumentation } = this;
+    const run = instrumentation === undefined ? invoke : () => instrumentation.runCall(call, record?.token, invoke);
+    return record?.snapshot === undefined ? run() : record.snapshot(run);
+  }
+
+  callEnded(call: ObservedCall, outcome: CallOutcome): void {
+    const now = performance.now();
+    const durationMs = now - call.startedAt;
+    if (outcome.type === 'delivered' || outcome.type === 'failed') this.estimator(call.lane, call.handler, now).record(durationMs, now);
+    const { instrumentation } = this;
+    if (instrumentation !== undefined) this.guard('callEnded', () => instrumentation.callEnded(call, outcome, durationMs));
+    if (outcome.type !== 'abandoned' && this.outlet.emitting) this.outlet.emit(this.callEvent(call, outcome, durationMs));
+  }
+
+  undelivered(lane: LaneName, message: unknown, reason: UndeliveredReason, details: UndeliveredDetails): void {
+    if (!this.outlet.emitting) return;
+    this.outlet.emit({ type: 'undelivered', ...where(lane, message), reason, handler: details.handler, error: details.error, message });
+  }
+
+  closeStarted(timeoutMs: number): void {
+    if (this.outlet.emitting) this.outlet.emit({ type: 'close-started', timestamp: Date.now(), timeoutMs });
+  }
+
+  closeCompleted(report: CloseReport): void {
+    if (this.outlet.emitting) this.outlet.emit({ type: 'close-completed', timestamp: Date.now(), report });
+    const { instrumentation } = this;
+    if (instrumentation?.stop !== undefined) this.guard('stop', () => instrumentation.stop?.());
+    this.outlet.complete();
+  }
+
+  private refresh(): void {
+    this.always = this.timingWanted || this.wrapsCalls;
+  }
+
+  private publishing(lane: LaneName, message: unknown): void {
+    const { instrumentation, propagate } = this;
+    if (!isObject(message) || (instrumentation === undefined && !propagate)) return;
+    const snapshot = propagate ? AsyncLocalStorage.snapshot() : undefined;
+    const token = instrumentation === undefined ? undefined : this.guard('publishStarted', () => instrumentation.publishStarted(lane, message));
+    this.records.set(message, { acceptedAt: 0, snapshot, token });
+  }
+
+  private refused(lane: LaneName, message: unknown, reason: PublishRejection, error: unknown): void {
+    const record = isObject(message) ? this.records.get(message) : undefined;
+    const { instrumentation } = this;
+    if (record !== undefined && record.acceptedAt === 0) {
+      this.records.delete(message as object);
+      if (instrumentation !== undefined && record.token !== undefined) this.guard('publishEnded', () => instrumentation.publishEnded(record.token, error));
+    }
+    if (this.outlet.emitting) this.outlet.emit({ type: 'publish-rejected', ...where(lane, message), reason, error, message });
+  }
+
+  private callEvent(call: ObservedCall, outcome: Exclude<CallOutcome, { type: 'abandoned' }>, durationMs: number): BusEvent {
+    const { lane, handler, key, attempt, message, messages } = call;
+    const base = { ...where(lane, message), handler, key, attempt, message, messages, durationMs };
+    switch (outcome.type) {
+      case 'delivered':
+        return { type: 'delivered', ...base, waitedMs: this.waitedMs(call) };
+      case 'superseded':
+        return { type: 'superseded', ...base, error: outcome.error };
+      case 'failed': {
+        const type = isInstanceOf(outcome.error, HandlerTimeoutError) ? 'handler-timeout' : 'handler-failed';
+        return { type, ...base, error: outcome.error, willRetry: outcome.willRetry };
+      }
+    }
+  }
+
+  /** From the oldest message's acceptance to the call's start; 0 when it was accepted before anyone observed. */
+  private waitedMs(call: ObservedCall): number {
+    const oldest = call.messages[0];
+    const acceptedAt = isObject(oldest) ? (this.records.get(oldest)?.acceptedAt ?? 0) : 0;
+    return acceptedAt === 0 ? 0 : Math.max(0, call.startedAt - acceptedAt);
+  }
+
+  private estimator(lane: LaneName, handler: string, now: number): LatencyEstimator {
+    const key = latencyKey(lane, handler);
+    let estimator = this.latency.get(key);
+    if (estimator === undefined) this.latency.set(key, (estimator = new LatencyEstimator(now)));
+    return estimator;
+  }
+
+  /** Runs an instrumentation hook; what it throws is logged, never passed on to the bus. */
+  private guard<R>(hook: string, run: () => R): R | undefined {
+    try {
+      return run();
+    } catch (error) {
+      this.logger.error(`The bus telemetry's ${hook} threw`, describeError(error));
+      return undefined;
+    }
+  }
+}
+
+function latencyKey(lane: LaneName, handler: string): string {
+  return `${lane}\u0000${handler}`;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+function where(lane: LaneName, message: unknown) {
+  return { timestamp: Date.now(), lane, channel: readStringField(message, 'channel'), chatId: readStringField(message, 'chatId') };
+}
+
+function rejectionOf(error: unknown, signal: AbortSignal | undefined): PublishRejection {
+  if (isInstanceOf(error, BusClosedError)) return 'closed';
+  return signal?.aborted === true && error === signal.reason ? 'aborted' : 'invalid';
+}
