@@ -38,8 +38,11 @@ provider(AllowGuard);
 /**
  * This package: `BusModule.forRoot()` and an `@OnInbound()` handler in a Nest application context, with
  * the default dispatch (per-chat order, chats in parallel), or with `dispatch` options of its own.
+ * `extras`: `guarded` puts the handler behind a guard; `busOptions` are merged into `forRoot`'s;
+ * `observe(bus)` runs once the app started and returns what undoes it (an events$ subscriber, say).
  */
-export function nestBus({ slow }, dispatch = undefined, name = 'nest-bus (ours)', guarded = false) {
+export function nestBus({ slow }, dispatch = undefined, name = 'nest-bus (ours)', extras = {}) {
+  const { guarded = false, busOptions = {}, observe } = extras;
   class BusInboundHandler {
     constructor(sink) {
       this.sink = sink;
@@ -59,10 +62,11 @@ export function nestBus({ slow }, dispatch = undefined, name = 'nest-bus (ours)'
     async setup(ctx) {
       const app = await createApp({
         module: BusBenchApp,
-        imports: [BusModule.forRoot({ capacity: CAPACITY })],
+        imports: [BusModule.forRoot({ capacity: CAPACITY, ...busOptions })],
         providers: [BusInboundHandler, AllowGuard, { provide: SINK, useValue: ctx.sink }],
       });
-      return { app, bus: app.get(MessageBusService) };
+      const bus = app.get(MessageBusService);
+      return { app, bus, stopObserving: observe?.(bus) };
     },
     async run({ bus }, { messages, probe, sink }) {
       for (let i = 0; i < messages; i++) {
@@ -71,7 +75,10 @@ export function nestBus({ slow }, dispatch = undefined, name = 'nest-bus (ours)'
       }
       await sink.done();
     },
-    teardown: ({ app }) => app.close(),
+    async teardown({ app, stopObserving }) {
+      await app.close();
+      stopObserving?.();
+    },
   };
 }
 

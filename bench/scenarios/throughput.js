@@ -3,7 +3,12 @@
  * cost of the machinery between an awaited publish and a handler that does almost nothing (adds the
  * content length and sequence number to counters).
  */
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { BusOpenTelemetry } from '../../dist/opentelemetry/index.js';
 import { CAPACITY, allContestants, nestBus } from '../contestants.js';
+
+/** A tracer provider that records and samples every span and exports none: the cost of tracing itself. */
+const tracerProvider = new BasicTracerProvider();
 
 export default {
   name: 'throughput',
@@ -17,6 +22,16 @@ export default {
   contestants: [
     ...allContestants({ slow: false, flood: false }),
     // The same handler behind a guard: what running through Nest's enhancer pipeline costs per message.
-    nestBus({ slow: false }, undefined, 'nest-bus (ours, with a guard)', true),
+    nestBus({ slow: false }, undefined, 'nest-bus (ours, with a guard)', { guarded: true }),
+    // What observing costs: a subscriber to events$ (every event built and delivered), and OpenTelemetry
+    // (a producer and a consumer span per message, and the async context carried from publish to handler).
+    nestBus({ slow: false }, undefined, 'nest-bus (ours, events$ observed)', { observe: (bus) => subscribeCounting(bus) }),
+    nestBus({ slow: false }, undefined, 'nest-bus (ours, OpenTelemetry)', { busOptions: { telemetry: new BusOpenTelemetry({ tracerProvider }) } }),
   ],
 };
+
+function subscribeCounting(bus) {
+  let events = 0;
+  const subscription = bus.events$.subscribe(() => events++);
+  return () => subscription.unsubscribe();
+}

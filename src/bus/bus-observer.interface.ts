@@ -16,6 +16,9 @@ export interface ObservedCall {
   readonly messages: readonly unknown[];
   /** The same object for every attempt at the same messages (a retry is a new call with the same batch). */
   readonly batch: object;
+  /** What the observer remembered of the publish of the oldest and of the newest message ({@link BusObserver.claim}). */
+  readonly oldestPublication: unknown;
+  readonly newestPublication: unknown;
   /** When the call started (`performance.now()`), set by the observer. */
   startedAt: number;
   /** What the observer keeps with the call while it runs (a span, say). */
@@ -45,6 +48,10 @@ export interface BusObserver {
   observeTryPublish(lane: LaneName, message: unknown, tryPublish: () => boolean): boolean;
   /** The lane accepted the message (it is buffered or handed over), before it moves on. */
   accepted(lane: LaneName, message: unknown): void;
+  /** Whether it remembers publishes that no dispatcher has claimed yet. */
+  readonly holding: boolean;
+  /** A dispatcher took the message: what the observer remembered of its publish, now the dispatcher's to keep. */
+  claim(message: unknown): unknown;
   callStarted(call: ObservedCall): void;
   callEnded(call: ObservedCall, outcome: CallOutcome): void;
   /** Runs `invoke` for the call, in whatever context the observer gives it. */

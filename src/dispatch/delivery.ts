@@ -13,6 +13,8 @@ export interface Delivery<T> {
   remaining: number;
   /** Whether it was reported undelivered by at least one handler. */
   failed: boolean;
+  /** What the bus's observer remembered of its publish, while one observes. */
+  readonly publication: unknown;
   /** Whether it was finished (or abandoned at shutdown): later outcomes are ignored. */
   finished: boolean;
 }

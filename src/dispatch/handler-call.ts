@@ -51,6 +51,14 @@ export class HandlerCall<T> implements BusContext<T>, Linked, ObservedCall {
     return this.deliveries;
   }
 
+  get oldestPublication(): unknown {
+    return this.deliveries[0].publication;
+  }
+
+  get newestPublication(): unknown {
+    return this.deliveries[this.deliveries.length - 1].publication;
+  }
+
   /** The message handed to the handler: the newest. */
   get message(): T {
     return this.deliveries[this.deliveries.length - 1].message;

@@ -206,7 +206,8 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
         this.notifyIfIdle();
         continue;
       }
-      const delivery: Delivery<T> = { message, slot: undefined, remaining: 1, failed: false, finished: false };
+      const publication = observer.holding ? observer.claim(message) : undefined;
+      const delivery: Delivery<T> = { message, slot: undefined, remaining: 1, failed: false, finished: false, publication };
       const call = new HandlerCall<T>(lane.name, undefined, 1, handler.name, [delivery]);
       this.held++;
       this.serialCall = call;
@@ -273,7 +274,8 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     const schedulers = this.schedulersFor(message);
     if (schedulers === undefined) return this.undeliverUnaccepted(message, slot, 'unreadable');
     if (schedulers.length === 0) return this.undeliverUnaccepted(message, slot, 'no-handler');
-    const delivery: Delivery<T> = { message, slot, remaining: schedulers.length, failed: false, finished: false };
+    const publication = this.observer.holding ? this.observer.claim(message) : undefined;
+    const delivery: Delivery<T> = { message, slot, remaining: schedulers.length, failed: false, finished: false, publication };
     this.held++;
     for (const scheduler of schedulers) scheduler.push(delivery);
   }

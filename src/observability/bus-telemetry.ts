@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncResource } from 'node:async_hooks';
 import { BusClosedError } from '../bus/bus-closed.error.js';
 import type { BusObserver, CallOutcome, ObservedCall, PublishRejection } from '../bus/bus-observer.interface.js';
 import { describeError, isInstanceOf, readStringField } from '../bus/describe.js';
@@ -13,11 +13,14 @@ import { EventOutlet } from './event-outlet.js';
 import { LatencyEstimator } from './latency-estimator.js';
 
 /** What the bus remembers of an observed publish, for the calls that handle its message. */
-interface PublishRecord {
+interface Publication {
   /** `performance.now()` when the lane accepted it; 0 until then. */
   acceptedAt: number;
-  /** Runs a function in the publisher's async context (with `propagateContext`). */
-  readonly snapshot: (<R>(fn: () => R) => R) | undefined;
+  /**
+   * The publisher's async context (with `propagateContext`). An `AsyncResource` rather than
+   * `AsyncLocalStorage.snapshot()`, which costs a hundred times more on Node 20.
+   */
+  readonly scope: AsyncResource | undefined;
   /** What the instrumentation returned for the publish. */
   readonly token: unknown;
 }
@@ -36,7 +39,13 @@ export interface TelemetrySetup {
  */
 export class BusTelemetry implements BusObserver {
   private readonly outlet: EventOutlet;
-  private readonly records = new WeakMap<object, PublishRecord>();
+  /**
+   * Publications not yet claimed by a dispatcher, by message: a `Map` emptied as messages move on (claimed,
+   * refused, reported undelivered), not a `WeakMap`, whose entries cost the garbage collector dearly.
+   */
+  private readonly pending = new Map<object, Publication>();
+  /** Lanes with a dispatcher to claim publications; on the others, nothing is kept past acceptance. */
+  private readonly claimed = new Set<LaneName>();
   private readonly latency = new Map<string, LatencyEstimator>();
   private instrumentation: BusInstrumentation | undefined = undefined;
   private propagate = false;
@@ -57,8 +66,13 @@ export class BusTelemetry implements BusObserver {
     return this.always || this.outlet.emitting;
   }
 
+  get holding(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** Fixes what wraps the handler calls; called once, before the first call is dispatched. */
-  start(setup: TelemetrySetup, bus: InstrumentedBus): void {
+  start(setup: TelemetrySetup, bus: InstrumentedBus, dispatchedLanes: readonly LaneName[]): void {
+    for (const lane of dispatchedLanes) this.claimed.add(lane);
     const { instrumentation } = setup;
     if (instrumentation !== undefined && this.guard('start', () => instrumentation.start(bus)) === true) {
       this.instrumentation = instrumentation;
@@ -101,15 +115,15 @@ export class BusTelemetry implements BusObserver {
   }
 
   accepted(lane: LaneName, message: unknown): void {
-    const record = isObject(message) ? this.records.get(message) : undefined;
-    if (record !== undefined) {
-      record.acceptedAt = performance.now();
-      const { instrumentation } = this;
-      if (instrumentation !== undefined && record.token !== undefined) this.guard('publishEnded', () => instrumentation.publishEnded(record.token));
-    } else if (isObject(message) && this.outlet.emitting) {
-      this.records.set(message, { acceptedAt: performance.now(), snapshot: undefined, token: undefined });
-    }
+    if (isObject(message)) this.remember(lane, message);
     if (this.outlet.emitting) this.outlet.emit({ type: 'published', ...where(lane, message), message });
+  }
+
+  claim(message: unknown): unknown {
+    if (!isObject(message)) return undefined;
+    const publication = this.pending.get(message);
+    if (publication !== undefined) this.pending.delete(message);
+    return publication;
   }
 
   callStarted(call: ObservedCall): void {
@@ -117,10 +131,10 @@ export class BusTelemetry implements BusObserver {
   }
 
   runCall<R>(call: ObservedCall, invoke: () => R): R {
-    const record = isObject(call.message) ? this.records.get(call.message) : undefined;
+    const publication = call.newestPublication as Publication | undefined;
     const { instrumentation } = this;
-    const run = instrumentation === undefined ? invoke : () => instrumentation.runCall(call, record?.token, invoke);
-    return record?.snapshot === undefined ? run() : record.snapshot(run);
+    const run = instrumentation === undefined ? invoke : () => instrumentation.runCall(call, publication?.token, invoke);
+    return publication?.scope === undefined ? run() : publication.scope.runInAsyncScope(run);
   }
 
   callEnded(call: ObservedCall, outcome: CallOutcome): void {
@@ -133,6 +147,7 @@ export class BusTelemetry implements BusObserver {
   }
 
   undelivered(lane: LaneName, message: unknown, reason: UndeliveredReason, details: UndeliveredDetails): void {
+    if (isObject(message) && this.pending.size > 0) this.pending.delete(message);
     if (!this.outlet.emitting) return;
     this.outlet.emit({ type: 'undelivered', ...where(lane, message), reason, handler: details.handler, error: details.error, message });
   }
@@ -155,17 +170,31 @@ export class BusTelemetry implements BusObserver {
   private publishing(lane: LaneName, message: unknown): void {
     const { instrumentation, propagate } = this;
     if (!isObject(message) || (instrumentation === undefined && !propagate)) return;
-    const snapshot = propagate ? AsyncLocalStorage.snapshot() : undefined;
+    const scope = propagate ? new AsyncResource('nestjs-agent-bus.publish') : undefined;
     const token = instrumentation === undefined ? undefined : this.guard('publishStarted', () => instrumentation.publishStarted(lane, message));
-    this.records.set(message, { acceptedAt: 0, snapshot, token });
+    this.pending.set(message, { acceptedAt: 0, scope, token });
+  }
+
+  /** Stamps the accepted message's publication (keeping one only where a dispatcher will claim it). */
+  private remember(lane: LaneName, message: object): void {
+    const publication = this.pending.get(message);
+    const keep = this.claimed.has(lane);
+    if (publication !== undefined) {
+      publication.acceptedAt = performance.now();
+      if (!keep) this.pending.delete(message);
+      const { instrumentation } = this;
+      if (instrumentation !== undefined && publication.token !== undefined) this.guard('publishEnded', () => instrumentation.publishEnded(publication.token));
+    } else if (keep && this.outlet.emitting) {
+      this.pending.set(message, { acceptedAt: performance.now(), scope: undefined, token: undefined });
+    }
   }
 
   private refused(lane: LaneName, message: unknown, reason: PublishRejection, error: unknown): void {
-    const record = isObject(message) ? this.records.get(message) : undefined;
+    const publication = isObject(message) ? this.pending.get(message) : undefined;
     const { instrumentation } = this;
-    if (record !== undefined && record.acceptedAt === 0) {
-      this.records.delete(message as object);
-      if (instrumentation !== undefined && record.token !== undefined) this.guard('publishEnded', () => instrumentation.publishEnded(record.token, error));
+    if (publication !== undefined && publication.acceptedAt === 0) {
+      this.pending.delete(message as object);
+      if (instrumentation !== undefined && publication.token !== undefined) this.guard('publishEnded', () => instrumentation.publishEnded(publication.token, error));
     }
     if (this.outlet.emitting) this.outlet.emit({ type: 'publish-rejected', ...where(lane, message), reason, error, message });
   }
@@ -187,8 +216,7 @@ export class BusTelemetry implements BusObserver {
 
   /** From the oldest message's acceptance to the call's start; 0 when it was accepted before anyone observed. */
   private waitedMs(call: ObservedCall): number {
-    const oldest = call.messages[0];
-    const acceptedAt = isObject(oldest) ? (this.records.get(oldest)?.acceptedAt ?? 0) : 0;
+    const acceptedAt = (call.oldestPublication as Publication | undefined)?.acceptedAt ?? 0;
     return acceptedAt === 0 ? 0 : Math.max(0, call.startedAt - acceptedAt);
   }
 

@@ -179,7 +179,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
    * lanes without handlers are left to manual consumers.
    */
   startDispatch(handlers: LaneHandlers): void {
-    if (!this.started) this.startTelemetry();
+    if (!this.started) this.startTelemetry(LANE_NAMES.filter((name) => handlers[name].length > 0));
     this.started = true;
     for (const name of LANE_NAMES) {
       if (handlers[name].length === 0 || this.dispatchers.has(name)) continue;
@@ -234,11 +234,10 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     await this.close();
   }
 
-  private startTelemetry(): void {
+  private startTelemetry(dispatchedLanes: LaneName[]): void {
     const { telemetry, propagateContext } = this.options;
-    this.telemetry.start({ instrumentation: telemetry, propagateContext }, {
-      lanes: () => LANE_NAMES.map((name) => ({ lane: name, size: this.lane(name).size, capacity: this.lane(name).capacity })),
-    });
+    const bus = { lanes: () => LANE_NAMES.map((name) => ({ lane: name, size: this.lane(name).size, capacity: this.lane(name).capacity })) };
+    this.telemetry.start({ instrumentation: telemetry, propagateContext }, bus, dispatchedLanes);
   }
 
   private toHandler(lane: LaneName, found: DiscoveredHandler): BusHandler<AnyMessage> {
