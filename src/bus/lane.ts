@@ -4,37 +4,14 @@ import type { BusObserver } from './bus-observer.interface.js';
 import { AbortWatch } from './abort-watch.js';
 import { invalidSignalError, isAbortSignal } from './abort-signal.js';
 import type { KeySlot } from './key-admission.js';
+import type { LaneCallOptions, LaneConsumer, MessageValidator, WaitingReceiver } from './lane-contract.interface.js';
 import type { KeyKind } from './key-index.js';
 import { laneIterator } from './lane-iterator.js';
 import { LanePublishers } from './lane-publishers.js';
 import { RingBuffer } from './ring-buffer.js';
 import { WaiterQueue } from './waiter-queue.js';
-import type { Waiter } from './waiter-queue.js';
 
-/** Options of {@link Lane.publish} and {@link Lane.receive}. */
-export interface LaneCallOptions {
-  /** Gives up waiting: the call rejects with `signal.reason` and nothing is enqueued or taken. */
-  signal?: AbortSignal;
-}
-
-/**
- * A consumer that takes a lane's messages as they arrive, instead of receiving them: the bus's
- * dispatcher. While it is `ready`, a message published to an empty lane is handed straight to
- * `accept` (no buffering, no wake-up); otherwise it is buffered, and the consumer takes it with
- * `tryReceive` once it is ready again.
- */
-export interface LaneConsumer<T> {
-  readonly ready: boolean;
-  /** `slot` is the message's key slot under per-key admission, when the lane already looked it up. */
-  accept(message: T, slot: KeySlot<T> | undefined): void;
-}
-
-/** How a lane checks a message before accepting it. Throws to refuse it. */
-export type MessageValidator<T> = (message: T) => void;
-
-interface WaitingReceiver<T> extends Waiter {
-  resolve(message: T | undefined): void;
-}
+export type { LaneCallOptions, LaneConsumer, MessageValidator } from './lane-contract.interface.js';
 
 const ENQUEUED: Promise<void> = Promise.resolve();
 const NOTHING: Promise<undefined> = Promise.resolve(undefined);

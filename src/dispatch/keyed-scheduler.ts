@@ -1,5 +1,4 @@
-import type { BusObserver, CallOutcome } from '../bus/bus-observer.interface.js';
-import type { UndeliveredReason } from '../bus/undelivered.interface.js';
+import type { BusObserver } from '../bus/bus-observer.interface.js';
 import type { KeySlot } from '../bus/key-admission.js';
 import { KeyIndex } from '../bus/key-index.js';
 import type { Lane } from '../bus/lane.js';
@@ -17,26 +16,8 @@ import type { RetryBatch } from './key-state.js';
 import { retryDelay } from './retry-delay.js';
 import { SupersededError } from './superseded.error.js';
 import { isThenable } from './thenable.js';
-
-/** What a scheduler reports to its dispatcher. */
-export interface SchedulerHost<T> {
-  /** The handler is done with the delivery: handled (`reason` undefined), or given up on. */
-  settle(delivery: Delivery<T>, reason?: UndeliveredReason, error?: unknown, handler?: string): void;
-  logFailure(handler: string, message: T, error: unknown, willRetry: boolean): void;
-}
-
-/** What a handler's scheduler holds now, for `stats()`. */
-export interface SchedulerLoad {
-  inFlight: number;
-  /** Keys with messages waiting (queued, carried over, or due for a retry). */
-  queuedKeys: number;
-  queuedMessages: number;
-  /** Calls that threw, were refused or timed out, retried ones included. */
-  failures: number;
-}
-
-/** The outcome of every successful call: one object, so that observing a success allocates nothing. */
-export const DELIVERED: CallOutcome = Object.freeze({ type: 'delivered' });
+import { DELIVERED } from './scheduler-host.js';
+import type { SchedulerHost, SchedulerLoad } from './scheduler-host.js';
 
 /** Unordered work waiting to run: one message, or a failed one due for its retry. */
 type UnorderedWork<T> = Delivery<T> | RetryBatch<T>;

@@ -10,9 +10,13 @@ import type { Delivery } from './delivery.js';
 import { failureReason } from './failure-reason.js';
 import type { ResolvedDispatchOptions } from './dispatch-options.js';
 import { HandlerCall } from './handler-call.js';
-import { DELIVERED, KeyedScheduler } from './keyed-scheduler.js';
+import { KeyedScheduler } from './keyed-scheduler.js';
+import { DELIVERED } from './scheduler-host.js';
 import { isThenable } from './thenable.js';
-import type { SchedulerHost, SchedulerLoad } from './keyed-scheduler.js';
+import type { SchedulerHost } from './scheduler-host.js';
+import type { DispatchCounts, HandlerLoad } from './dispatch-counts.interface.js';
+
+export type { DispatchCounts, HandlerLoad } from './dispatch-counts.interface.js';
 
 interface Addressed {
   channel: string;
@@ -20,22 +24,6 @@ interface Addressed {
 
 /** Cached scheduler lists are keyed by channel; past this many channels the cache starts over. */
 const MAX_CACHED_CHANNELS = 1024;
-
-/** What one lane's dispatcher achieved, in messages. */
-export interface DispatchCounts {
-  /** Every handler that took it finished it successfully. */
-  delivered: number;
-  /** Reported to `onUndelivered` (by at least one handler, or for lack of one). */
-  undelivered: number;
-  /** Undelivered because the drain ran out of time while a handler call was still working on it. */
-  abandonedInFlight: number;
-}
-
-/** One handler's load on a lane, for `stats()`. */
-export interface HandlerLoad extends SchedulerLoad {
-  readonly handler: string;
-  readonly concurrency: number;
-}
 
 /**
  * Consumes a lane and hands each message to the scheduler of every handler that takes its channel.

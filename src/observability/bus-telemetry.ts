@@ -116,7 +116,9 @@ export class BusTelemetry implements BusObserver {
 
   accepted(lane: LaneName, message: unknown): void {
     if (isObject(message)) this.remember(lane, message);
-    if (this.outlet.emitting) this.outlet.emit({ type: 'published', ...where(lane, message), message });
+    if (this.outlet.emitting) {
+      this.outlet.emit({ type: 'published', timestamp: Date.now(), lane, channel: channelOf(message), chatId: chatOf(message), message });
+    }
   }
 
   claim(message: unknown): unknown {
@@ -149,7 +151,8 @@ export class BusTelemetry implements BusObserver {
   undelivered(lane: LaneName, message: unknown, reason: UndeliveredReason, details: UndeliveredDetails): void {
     if (isObject(message) && this.pending.size > 0) this.pending.delete(message);
     if (!this.outlet.emitting) return;
-    this.outlet.emit({ type: 'undelivered', ...where(lane, message), reason, handler: details.handler, error: details.error, message });
+    const { handler, error } = details;
+    this.outlet.emit({ type: 'undelivered', timestamp: Date.now(), lane, channel: channelOf(message), chatId: chatOf(message), reason, handler, error, message });
   }
 
   closeStarted(timeoutMs: number): void {
@@ -196,22 +199,26 @@ export class BusTelemetry implements BusObserver {
       this.pending.delete(message as object);
       if (instrumentation !== undefined && publication.token !== undefined) this.guard('publishEnded', () => instrumentation.publishEnded(publication.token, error));
     }
-    if (this.outlet.emitting) this.outlet.emit({ type: 'publish-rejected', ...where(lane, message), reason, error, message });
+    if (this.outlet.emitting) {
+      this.outlet.emit({ type: 'publish-rejected', timestamp: Date.now(), lane, channel: channelOf(message), chatId: chatOf(message), reason, error, message });
+    }
   }
 
+  /** Written out field by field: object spread here cost microseconds per event. */
   private callEvent(call: ObservedCall, outcome: Exclude<CallOutcome, { type: 'abandoned' }>, durationMs: number): BusEvent {
     const { lane, handler, key, attempt, message, messages } = call;
-    const base = { ...where(lane, message), handler, key, attempt, message, messages, durationMs };
-    switch (outcome.type) {
-      case 'delivered':
-        return { type: 'delivered', ...base, waitedMs: this.waitedMs(call) };
-      case 'superseded':
-        return { type: 'superseded', ...base, error: outcome.error };
-      case 'failed': {
-        const type = isInstanceOf(outcome.error, HandlerTimeoutError) ? 'handler-timeout' : 'handler-failed';
-        return { type, ...base, error: outcome.error, willRetry: outcome.willRetry };
-      }
+    const timestamp = Date.now();
+    const channel = channelOf(message);
+    const chatId = chatOf(message);
+    if (outcome.type === 'delivered') {
+      const waitedMs = this.waitedMs(call);
+      return { type: 'delivered', timestamp, lane, channel, chatId, handler, key, attempt, message, messages, durationMs, waitedMs };
     }
+    const { error } = outcome;
+    if (outcome.type === 'superseded') return { type: 'superseded', timestamp, lane, channel, chatId, handler, key, attempt, message, messages, durationMs, error };
+    const type = isInstanceOf(error, HandlerTimeoutError) ? 'handler-timeout' : 'handler-failed';
+    const { willRetry } = outcome;
+    return { type, timestamp, lane, channel, chatId, handler, key, attempt, message, messages, durationMs, error, willRetry };
   }
 
   /** From the oldest message's acceptance to the call's start; 0 when it was accepted before anyone observed. */
@@ -246,8 +253,12 @@ function isObject(value: unknown): value is object {
   return typeof value === 'object' && value !== null;
 }
 
-function where(lane: LaneName, message: unknown) {
-  return { timestamp: Date.now(), lane, channel: readStringField(message, 'channel'), chatId: readStringField(message, 'chatId') };
+function channelOf(message: unknown): string | undefined {
+  return readStringField(message, 'channel');
+}
+
+function chatOf(message: unknown): string | undefined {
+  return readStringField(message, 'chatId');
 }
 
 function rejectionOf(error: unknown, signal: AbortSignal | undefined): PublishRejection {
