@@ -183,6 +183,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
   private async consumeSerially(scheduler: KeyedScheduler<T>): Promise<void> {
     const { lane, observer } = this;
     const { handler } = scheduler;
+    const wrapsCalls = observer.wrapsCalls; // fixed before dispatch starts
     for (;;) {
       const message = lane.tryReceive() ?? (await lane.receive());
       if (message === undefined) return;
@@ -201,7 +202,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
       this.serialCall = call;
       if (observer.active) observer.callStarted(call);
       try {
-        const result = observer.wrapsCalls ? observer.runCall(call, () => handler.invoke(message, call)) : handler.invoke(message, call);
+        const result = wrapsCalls ? observer.runCall(call, () => handler.invoke(message, call)) : handler.invoke(message, call);
         if (isThenable(result)) await result;
         if (!call.detached) {
           if (call.startedAt !== 0) observer.callEnded(call, DELIVERED);
