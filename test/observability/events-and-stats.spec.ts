@@ -10,11 +10,11 @@ import {
   BusModule,
   HandlerTimeoutError,
   OnInbound,
-  OnOutbound,
   SupersededError,
 } from '../../src/index.js';
-import type { BusContext, BusEvent, BusEventType, InboundMessage, OutboundMessage } from '../../src/index.js';
+import type { BusContext, BusEvent, BusEventType, InboundMessage } from '../../src/index.js';
 import { startApp } from '../support/app.js';
+import { RecordingSender as Sender } from '../support/sender.js';
 import { busWithHandler, sleep } from '../support/dispatch.js';
 import { eventually, inboundMessage, outboundMessage } from '../support/messages.js';
 
@@ -34,15 +34,6 @@ class ScriptedAgent {
   }
 }
 
-@Injectable()
-class Sender {
-  readonly sent: string[] = [];
-
-  @OnOutbound()
-  send(message: OutboundMessage): void {
-    this.sent.push(message.content);
-  }
-}
 
 function record(events: BusEvent[]) {
   return {

@@ -8,10 +8,11 @@ import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { BusModule, MessageBusService, OnInbound, OnOutbound } from '../../src/index.js';
-import type { InboundMessage, OutboundMessage } from '../../src/index.js';
+import { BusModule, MessageBusService, OnInbound } from '../../src/index.js';
+import type { InboundMessage } from '../../src/index.js';
 import { BusOpenTelemetry } from '../../src/opentelemetry/index.js';
 import { startApp } from '../support/app.js';
+import { RecordingSender as Sender } from '../support/sender.js';
 import { inboundMessage } from '../support/messages.js';
 
 const requestId = new AsyncLocalStorage<string>();
@@ -29,15 +30,6 @@ class Agent {
   }
 }
 
-@Injectable()
-class Sender {
-  readonly sent: string[] = [];
-
-  @OnOutbound()
-  send(message: OutboundMessage): void {
-    this.sent.push(message.content);
-  }
-}
 
 /** Collects on demand, as a Prometheus scrape would. */
 class TestReader extends MetricReader {
