@@ -17,7 +17,7 @@ export { InvalidBusOptionsError } from './bus/invalid-bus-options.error.js';
 export { BusExceptionFilter } from './http/bus-exception.filter.js';
 export type { BusModuleOptions } from './service/bus-module-options.interface.js';
 export type { UndeliveredDetails, UndeliveredHandler, UndeliveredReason } from './bus/undelivered.interface.js';
-export type { CloseReport, LaneCloseReport } from './service/close-report.interface.js';
+export type { CloseReport, LaneCloseReport } from './bus/close-report.interface.js';
 
 export type {
   BusEvent,

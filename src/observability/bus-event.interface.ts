@@ -1,7 +1,7 @@
 import type { PublishRejection } from '../bus/bus-observer.interface.js';
 import type { LaneName } from '../bus/messages.interface.js';
 import type { UndeliveredReason } from '../bus/undelivered.interface.js';
-import type { CloseReport } from '../service/close-report.interface.js';
+import type { CloseReport } from '../bus/close-report.interface.js';
 
 /** What every event about a message carries. */
 interface MessageEventBase {

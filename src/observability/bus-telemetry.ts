@@ -6,7 +6,7 @@ import { describeError, isInstanceOf, readStringField } from '../bus/describe.js
 import type { LaneName } from '../bus/messages.interface.js';
 import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
 import { HandlerTimeoutError } from '../dispatch/handler-timeout.error.js';
-import type { CloseReport } from '../service/close-report.interface.js';
+import type { CloseReport } from '../bus/close-report.interface.js';
 import type { BusEvent } from './bus-event.interface.js';
 import type { BusInstrumentation, InstrumentedBus } from './bus-instrumentation.interface.js';
 import { EventOutlet } from './event-outlet.js';

@@ -14,7 +14,7 @@ import type { BusModuleOptions } from './bus-module-options.interface.js';
 import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
 import { resolveBusOptions } from './bus-options.js';
 import type { ResolvedBusOptions } from './bus-options.js';
-import type { CloseReport } from './close-report.interface.js';
+import type { CloseReport } from '../bus/close-report.interface.js';
 import { describeError, readStringField } from '../bus/describe.js';
 import { BusNotStartedError } from '../bus/bus-not-started.error.js';
 import { Lane } from '../bus/lane.js';

@@ -2,7 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { LANE_NAMES } from '../bus.constants.js';
 import type { LaneDispatcher } from '../dispatch/lane.dispatcher.js';
 import type { UndeliveredReason } from '../bus/undelivered.interface.js';
-import type { CloseReport, LaneCloseReport } from './close-report.interface.js';
+import type { CloseReport, LaneCloseReport } from '../bus/close-report.interface.js';
 import type { Lane } from '../bus/lane.js';
 import { setLongTimeout } from '../bus/long-timeout.js';
 import type { LaneMessages, LaneName } from '../bus/messages.interface.js';

@@ -1,4 +1,4 @@
-import type { LaneName } from '../bus/messages.interface.js';
+import type { LaneName } from './messages.interface.js';
 
 /** What closing achieved on one lane, in messages. */
 export interface LaneCloseReport {
