@@ -30,6 +30,9 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** Metadata key of `@BusChannel(name)` on a class. */
 export const BUS_CHANNEL_METADATA = 'nestjs-agent-bus:channel';
 
+/** Metadata key of `@BusChannel(name, options)`'s options (resolved) on a class. */
+export const BUS_CHANNEL_OPTIONS_METADATA = 'nestjs-agent-bus:channel-options';
+
 /** The context type of bus handlers as Nest's enhancers see it: `host.getType()` returns it. */
 export const BUS_CONTEXT_TYPE = 'bus';
 

@@ -67,6 +67,27 @@ export type { StreamDelegate } from './streaming/stream-delegate.interface.js';
 export type { StreamCallOptions, Streamer } from './streaming/streamer.interface.js';
 export type { StreamingCapable } from './streaming/streaming-capable.interface.js';
 export { BusChannel } from './decorators/bus-channel.decorator.js';
+export type { AcknowledgeKind, BusChannelOptions, ChannelRateLimit, ChannelRetryOptions } from './channels/bus-channel-options.interface.js';
+export type {
+  ChannelCapabilities,
+  ChannelContext,
+  ChannelSender,
+  MediaSender,
+  MessageDeleter,
+  MessageEditor,
+  PlaceholderCapable,
+  ReactionCapable,
+  SendContext,
+  SentMessage,
+  StreamingChannel,
+  TypingCapable,
+  UndoCapability,
+} from './channels/channel-capabilities.interface.js';
+export type { StreamContext } from './streaming/stream-context.interface.js';
+export { ChannelRateLimitError } from './channels/channel-rate-limit.error.js';
+export { ChannelTemporaryError } from './channels/channel-temporary.error.js';
+export { ChannelPermanentError } from './channels/channel-permanent.error.js';
+export { DeliveryFailedError } from './dispatch/delivery-failed.error.js';
 export { ThrottledStreamer } from './streaming/throttled.streamer.js';
 export type { StreamerLogger, ThrottledStreamerOptions } from './streaming/throttled-streamer-options.interface.js';
 export { splitMessage } from './streaming/split-message.js';

@@ -1,6 +1,6 @@
 import { describeValue } from './describe.js';
 
-/** `BusModule` options that make no sense; thrown at startup so the app fails fast. */
+/** `BusModule` (or `@BusChannel`) options that make no sense; thrown at startup (or decoration) so the app fails fast. */
 export class InvalidBusOptionsError extends TypeError {
   override readonly name = 'InvalidBusOptionsError';
 
@@ -10,6 +10,7 @@ export class InvalidBusOptionsError extends TypeError {
     problem: string,
     value: unknown,
   ) {
-    super(`BusModule option ${option} ${problem} (got ${describeValue(value)})`);
+    const subject = option.startsWith('@') ? option : `BusModule option ${option}`;
+    super(`${subject} ${problem} (got ${describeValue(value)})`);
   }
 }

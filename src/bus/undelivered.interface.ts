@@ -8,9 +8,18 @@ import type { LaneMessages, LaneName } from './messages.interface.js';
  *   was published), so no handler could be chosen for it;
  * - `'handler-failed'`: a handler failed on it, after its last attempt or with an error not to retry;
  * - `'handler-timeout'`: a handler's last attempt took longer than its `timeoutMs`;
- * - `'handler-rejected'`: a guard denied it, or a pipe refused it, so the handler never ran (not retried).
+ * - `'handler-rejected'`: a guard denied it, or a pipe refused it, so the handler never ran (not retried);
+ * - `'send-failed'`: a `@BusChannel`'s `send` kept failing after its retries; the message reported holds only
+ *   the parts not sent.
  */
-export type UndeliveredReason = 'no-handler' | 'shutdown-timeout' | 'unreadable' | 'handler-failed' | 'handler-timeout' | 'handler-rejected';
+export type UndeliveredReason =
+  | 'no-handler'
+  | 'shutdown-timeout'
+  | 'unreadable'
+  | 'handler-failed'
+  | 'handler-timeout'
+  | 'handler-rejected'
+  | 'send-failed';
 
 /** What else is known about an undelivered message. */
 export interface UndeliveredDetails {

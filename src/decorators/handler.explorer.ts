@@ -5,14 +5,15 @@ import { LANE_NAMES } from '../bus.constants.js';
 import { MessageBusService } from '../service/message-bus.service.js';
 import type { LaneHandlers } from '../service/message-bus.service.js';
 import { HandlerInvokerFactory } from '../context/handler-invoker.factory.js';
-import { getBusChannelName } from './bus-channel.decorator.js';
+import type { FoundChannel } from '../channels/channel-hub.js';
+import { getBusChannelName, getBusChannelOptions } from './bus-channel.decorator.js';
 import { getBusHandlerMetadata } from './bus-handler.metadata.js';
 import type { BusHandlerMetadata } from './bus-handler.metadata.js';
 
 /** What the explorer finds: the handlers of each lane and the `@BusChannel` providers by name. */
 export interface ExploredBus {
   handlers: LaneHandlers;
-  channels: Map<string, object>;
+  channels: Map<string, FoundChannel>;
 }
 
 /**
@@ -56,14 +57,19 @@ export class HandlerExplorer implements OnApplicationBootstrap {
     return found;
   }
 
-  private collectChannel(instance: object, channels: Map<string, object>): void {
+  private collectChannel(instance: object, channels: Map<string, FoundChannel>): void {
     const name = getBusChannelName(instance.constructor);
     if (name === undefined) return;
     const existing = channels.get(name);
     if (existing !== undefined) {
-      throw new Error(`@BusChannel('${name}') is on both ${existing.constructor.name} and ${instance.constructor.name}; channel names must be unique`);
+      throw new Error(`@BusChannel('${name}') is on both ${existing.instance.constructor.name} and ${instance.constructor.name}; channel names must be unique`);
     }
-    channels.set(name, instance);
+    const methods = instance as Record<string, unknown>;
+    const decorated = {
+      send: getBusHandlerMetadata(methods.send)?.outbound !== undefined,
+      sendMedia: getBusHandlerMetadata(methods.sendMedia)?.outboundMedia !== undefined,
+    };
+    channels.set(name, { instance, options: getBusChannelOptions(instance.constructor), decorated });
   }
 
   /** A channel streams and sends for the whole app: one per message would not do. */

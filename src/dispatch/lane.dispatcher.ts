@@ -1,7 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { BusObserver } from '../bus/bus-observer.interface.js';
 import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
-import { describeError, readStringField } from '../bus/describe.js';
+import { describeError, isInstanceOf, readStringField } from '../bus/describe.js';
+import { DeliveryFailedError } from './delivery-failed.error.js';
 import type { KeySlot } from '../bus/key-admission.js';
 import type { KeyKind } from '../bus/key-index.js';
 import type { Lane, LaneConsumer } from '../bus/lane.js';
@@ -164,7 +165,9 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     if (delivery.finished) return;
     if (reason !== undefined) {
       delivery.failed = true;
-      this.reportUndelivered(delivery.message, reason, { handler, error });
+      // A handler that delivered part of its message reports only the rest.
+      const undelivered = isInstanceOf(error, DeliveryFailedError) ? (error.undelivered as T) : delivery.message;
+      this.reportUndelivered(undelivered, reason, { handler, error });
     }
     if (--delivery.remaining === 0) this.finish(delivery);
   }

@@ -3,7 +3,7 @@
  * goes to `onUndelivered` as `'handler-failed'` with this error.
  */
 export class NonRetriableError extends Error {
-  override readonly name = 'NonRetriableError';
+  override readonly name: string = 'NonRetriableError';
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -9,7 +9,8 @@ import { LaneDispatcher } from '../dispatch/lane.dispatcher.js';
 import { Responder } from '../streaming/responder.js';
 import type { ReplyTarget, RespondOptions, RespondResult } from '../streaming/responder.js';
 import { StreamDelegateResolver } from '../streaming/stream-delegate.resolver.js';
-import type { StreamCallOptions, Streamer } from '../streaming/streamer.interface.js';
+import type { StreamContext } from '../streaming/stream-context.interface.js';
+import type { Streamer } from '../streaming/streamer.interface.js';
 import type { BusModuleOptions } from './bus-module-options.interface.js';
 import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
 import { resolveBusOptions } from './bus-options.js';
@@ -27,6 +28,8 @@ import { BusTelemetry } from '../observability/bus-telemetry.js';
 import type { BusEvent } from '../observability/bus-event.interface.js';
 import type { BusStats } from '../observability/bus-stats.interface.js';
 import { collectStats } from '../observability/collect-stats.js';
+import { ChannelHub } from '../channels/channel-hub.js';
+import type { FoundChannel } from '../channels/channel-hub.js';
 import type { Observable } from 'rxjs';
 
 /** Options of `close()`. */
@@ -68,6 +71,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
   private readonly streamDelegates: StreamDelegateResolver;
   private readonly responder: Responder;
   private readonly telemetry: BusTelemetry;
+  private channelHub: ChannelHub | undefined = undefined;
   private readonly undeliveredCounts: Record<LaneName, number> = { inbound: 0, outbound: 0, outboundMedia: 0 };
   private closing: Promise<CloseReport> | undefined;
   /** Whether the app initialised, so that the handlers were found and started. */
@@ -129,18 +133,21 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
 
   /** Publishes a reply to a chat; waits while the outbound lane is full. */
   publishOutbound(message: OutboundMessage, options?: LaneCallOptions): Promise<void> {
+    this.channelHub?.answerPublished(message);
     return this.outbound.publish(message, options);
   }
 
   /** Publishes media to a chat; waits while the outbound media lane is full. */
   publishOutboundMedia(message: OutboundMediaMessage, options?: LaneCallOptions): Promise<void> {
+    this.channelHub?.answerPublished(message);
     return this.outboundMedia.publish(message, options);
   }
 
   /** A streamer for the chat from the stream delegate, or `undefined` when the chat cannot stream. */
-  async getStreamer(channel: string, chatId: string, options?: StreamCallOptions): Promise<Streamer | undefined> {
+  async getStreamer(channel: string, chatId: string, context?: StreamContext): Promise<Streamer | undefined> {
     const delegate = await this.streamDelegates.resolve();
-    return delegate?.getStreamer(channel, chatId, options);
+    const streamer = await delegate?.getStreamer(channel, chatId, context);
+    return streamer === undefined || this.channelHub === undefined ? streamer : this.channelHub.wrapStreamer(channel, chatId, streamer);
   }
 
   /**
@@ -170,8 +177,9 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
    * Registers the `@BusChannel` providers. When the app has no stream delegate of its own, streamers
    * come from their `beginStream`. Called once at bootstrap by the explorer.
    */
-  registerChannels(channels: ReadonlyMap<string, object>): void {
-    this.streamDelegates.setChannels(channels);
+  registerChannels(channels: ReadonlyMap<string, FoundChannel>): void {
+    this.streamDelegates.setChannels(new Map([...channels].map(([name, found]) => [name, found.instance])));
+    this.channelHub = channels.size === 0 ? undefined : new ChannelHub(channels, this.logger);
   }
 
   /**
@@ -179,8 +187,10 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
    * lanes without handlers are left to manual consumers.
    */
   startDispatch(handlers: LaneHandlers): void {
+    handlers = this.withChannelHandlers(handlers);
     if (!this.started) this.startTelemetry(LANE_NAMES.filter((name) => handlers[name].length > 0));
     this.started = true;
+    this.channelHub?.start();
     for (const name of LANE_NAMES) {
       if (handlers[name].length === 0 || this.dispatchers.has(name)) continue;
       const lane = this.lane(name);
@@ -221,6 +231,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
       this.logger,
       this.started,
     ).run(timeoutMs);
+    await this.channelHub?.close();
     this.telemetry.closeCompleted(report);
     return report;
   }
@@ -241,9 +252,19 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
   }
 
   private toHandler(lane: LaneName, found: DiscoveredHandler): BusHandler<AnyMessage> {
-    const { name, channels, dispatch, invoke } = found;
+    const { name, channels, dispatch } = found;
     const options = resolveDispatchOptions(lane, dispatch, this.options.handlerDefaults);
+    const hub = this.channelHub;
+    // Only when a channel acknowledges users' messages does an inbound call pass through the hub.
+    const invoke = lane === 'inbound' && hub?.acknowledging === true ? hub.wrapInbound(found.invoke) : found.invoke;
     return { name, channels, options, invoke: invoke as BusHandler<AnyMessage>['invoke'] };
+  }
+
+  /** Adds each channel's delivery (its `send` / `sendMedia`) to the handlers of its outbound lane. */
+  private withChannelHandlers(handlers: LaneHandlers): LaneHandlers {
+    if (this.channelHub === undefined) return handlers;
+    const { outbound, outboundMedia } = this.channelHub.outboundHandlers();
+    return { inbound: handlers.inbound, outbound: [...handlers.outbound, ...outbound], outboundMedia: [...handlers.outboundMedia, ...outboundMedia] };
   }
 
   private lane(name: LaneName): Lane<AnyMessage> {

@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { StreamDelegate } from './stream-delegate.interface.js';
-import type { StreamCallOptions, Streamer } from './streamer.interface.js';
+import type { StreamContext } from './stream-context.interface.js';
+import type { Streamer } from './streamer.interface.js';
 import type { StreamingCapable } from './streaming-capable.interface.js';
 
 /**
@@ -15,14 +16,14 @@ export class ChannelStreamDelegate implements StreamDelegate {
     private readonly logger: Logger,
   ) {}
 
-  async getStreamer(channel: string, chatId: string, options?: StreamCallOptions): Promise<Streamer | undefined> {
+  async getStreamer(channel: string, chatId: string, context: StreamContext = {}): Promise<Streamer | undefined> {
     const provider = this.channels.get(channel) as Partial<StreamingCapable> | undefined;
     if (typeof provider?.beginStream !== 'function') {
       this.logger.debug(`Channel "${channel}" ${provider ? 'has no beginStream()' : 'is not a @BusChannel'}: not streaming`);
       return undefined;
     }
     try {
-      return await provider.beginStream(chatId, options);
+      return await provider.beginStream(chatId, context);
     } catch (error) {
       this.logger.debug(`Channel "${channel}" could not begin a stream for chat "${chatId}": ${String(error)}`);
       return undefined;

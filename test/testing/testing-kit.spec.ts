@@ -61,14 +61,18 @@ describe('RecordingChannel', () => {
     expect(web.texts('final')).toEqual(['Hello there, friend']);
   });
 
-  it('fails every send on demand: the reply is reported undelivered', async () => {
+  it('fails every send on demand: after the channel retries (500 ms, 1 s, 2 s) the reply is reported send-failed', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     const reasons: string[] = [];
     const { bus, web } = await start({ onUndelivered: (_lane: string, _m: unknown, reason: string) => void reasons.push(reason) });
     web.failSends();
     await bus.publishInbound(inboundMessage('hi', { channel: 'web' }));
+    await jest.advanceTimersByTimeAsync(3499);
+    expect(reasons).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
     await bus.idle();
     expect(web.texts('send')).toEqual([]);
-    expect(reasons).toEqual(['handler-failed']);
+    expect(reasons).toEqual(['send-failed']);
   });
 
   it('answers 429 with retryAfterMs, and Jest fake timers let a 30 s wait pass at once', async () => {

@@ -1,0 +1,94 @@
+import type { Logger } from '@nestjs/common';
+import { describeError } from '../bus/describe.js';
+import type { OutboundMediaMessage, OutboundMessage } from '../bus/messages.interface.js';
+import type { BusContext } from '../dispatch/bus-context.interface.js';
+import { DeliveryFailedError } from '../dispatch/delivery-failed.error.js';
+import { splitMessage } from '../streaming/split-message.js';
+import type { ChannelCapabilities } from './channel-capabilities.interface.js';
+import type { ChatAcknowledgements } from './chat-acknowledgements.js';
+import type { SendPacer } from './send-pacer.js';
+import { sendRetryDelay } from './send-retry.js';
+import type { ResolvedChannelRetry } from './send-retry.js';
+import { sleep } from './sleep.js';
+
+/** How one channel delivers. */
+export interface OutboxSettings {
+  readonly maxMessageLength: number | undefined;
+  readonly retry: ResolvedChannelRetry;
+  readonly pacer: SendPacer | undefined;
+  readonly acknowledgements: ChatAcknowledgements | undefined;
+}
+
+/**
+ * Delivers one channel's outbound messages, after picoclaw's `preSend` and `sendWithRetry`: the chat's
+ * acknowledgement is completed first (typing stopped, reaction undone, the placeholder edited into the
+ * answer when the channel can edit), text is split to the channel's limit and sent part by part, each send
+ * paced by the rate limit and retried by the class of its error. A part that keeps failing ends the
+ * delivery: what was not sent is reported `'send-failed'`; what was sent is never sent again.
+ */
+export class ChannelOutbox {
+  constructor(
+    private readonly name: string,
+    private readonly channel: ChannelCapabilities,
+    private readonly settings: OutboxSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  async send(message: OutboundMessage, ctx: BusContext<OutboundMessage>): Promise<void> {
+    const { maxMessageLength, acknowledgements } = this.settings;
+    const parts = maxMessageLength === undefined || message.content === '' ? [message.content] : splitMessage(message.content, maxMessageLength);
+    let first = 0;
+    const placeholderId = await acknowledgements?.beforeSend(message.chatId);
+    if (placeholderId !== undefined && (await this.editPlaceholder(message.chatId, placeholderId, parts[0], ctx.signal))) first = 1;
+    for (let part = first; part < parts.length; part++) {
+      const partMessage: OutboundMessage = { ...message, content: parts[part] };
+      await this.deliver(message.chatId, ctx.signal, (attempt) => this.channel.send?.(partMessage, { signal: ctx.signal, attempt, part: part + 1, parts: parts.length }), () => ({
+        ...message,
+        content: parts.slice(part).join('\n\n'),
+      }));
+    }
+  }
+
+  async sendMedia(message: OutboundMediaMessage, ctx: BusContext<OutboundMediaMessage>): Promise<void> {
+    const { acknowledgements } = this.settings;
+    const placeholderId = await acknowledgements?.beforeSend(message.chatId);
+    // Media cannot be edited into a text placeholder: it goes away before the media arrives.
+    if (placeholderId !== undefined) await this.bestEffort('deleteMessage', () => this.channel.deleteMessage?.(message.chatId, placeholderId, { signal: ctx.signal }));
+    await this.deliver(message.chatId, ctx.signal, (attempt) => this.channel.sendMedia?.(message, { signal: ctx.signal, attempt, part: 1, parts: 1 }), () => message);
+  }
+
+  /** Sends one part, paced and retried; gives up with a `DeliveryFailedError` carrying what is left. */
+  private async deliver(chatId: string, signal: AbortSignal, send: (attempt: number) => unknown, left: () => unknown): Promise<void> {
+    const { pacer, retry } = this.settings;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await pacer?.wait(chatId, signal);
+        await send(attempt);
+        return;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason; // timed out or shut down: the bus reports it as such
+        const delay = sendRetryDelay(retry, attempt, error);
+        if (delay === undefined) throw new DeliveryFailedError('send-failed', left(), error);
+        this.logger.warn(`Channel "${this.name}": send to chat "${chatId}" failed (attempt ${attempt}); retrying in ${delay} ms: ${describeError(error)}`);
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  /** Edits the placeholder into the first part; `false` when that failed, so the part is sent normally. */
+  private async editPlaceholder(chatId: string, placeholderId: string, content: string, signal: AbortSignal): Promise<boolean> {
+    return this.bestEffort('editMessage', async () => {
+      await this.channel.editMessage?.(chatId, placeholderId, content, { signal });
+      return true;
+    }).then((edited) => edited === true);
+  }
+
+  private async bestEffort<R>(what: string, run: () => R | Promise<R>): Promise<R | undefined> {
+    try {
+      return await run();
+    } catch (error) {
+      this.logger.warn(`Channel "${this.name}": ${what} failed: ${describeError(error)}`);
+      return undefined;
+    }
+  }
+}
