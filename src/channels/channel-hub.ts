@@ -123,6 +123,11 @@ export class ChannelHub {
     };
   }
 
+  /** Resolves once every acknowledgement clean-up started so far is done. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.acknowledgements.values()].map((acknowledgements) => acknowledgements.settled()));
+  }
+
   /** Starts the janitor (only when a channel acknowledges). */
   start(): void {
     if (!this.acknowledging || this.janitor !== undefined) return;

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { untilAborted } from '../bus/abort-signal.js';
 import { describeError } from '../bus/describe.js';
 import type { OutboundMediaMessage, OutboundMessage } from '../bus/messages.interface.js';
 import type { BusContext } from '../dispatch/bus-context.interface.js';
@@ -78,7 +79,7 @@ export class ChannelOutbox {
   /** Edits the placeholder into the first part; `false` when that failed, so the part is sent normally. */
   private async editPlaceholder(chatId: string, placeholderId: string, content: string, signal: AbortSignal): Promise<boolean> {
     return this.bestEffort('editMessage', async () => {
-      await this.channel.editMessage?.(chatId, placeholderId, content, { signal });
+      await untilAborted(this.channel.editMessage?.(chatId, placeholderId, content, { signal }), signal);
       return true;
     }).then((edited) => edited === true);
   }

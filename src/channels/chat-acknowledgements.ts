@@ -42,6 +42,8 @@ export interface AcknowledgementSettings {
 export class ChatAcknowledgements {
   private readonly byChat = new Map<string, Acknowledgement>();
   private readonly closing = new AbortController();
+  /** Clean-ups under way, for `settled()`. */
+  private readonly finishing = new Set<Promise<unknown>>();
 
   constructor(
     private readonly channelName: string,
@@ -70,7 +72,16 @@ export class ChatAcknowledgements {
     const ack = this.byChat.get(chatId);
     if (ack === undefined) return;
     ack.turns = Math.max(0, ack.turns - 1);
-    if (ack.turns === 0 && !ack.answered) void this.finish(ack, { deletePlaceholder: true });
+    if (ack.turns > 0) return;
+    // Nobody is thinking any more: typing is not renewed (what was shown expires on its own).
+    if (ack.typingTimer !== undefined) clearInterval(ack.typingTimer);
+    ack.typingTimer = undefined;
+    if (!ack.answered) this.finishInBackground(ack);
+  }
+
+  /** Resolves once the clean-ups started so far are done. */
+  async settled(): Promise<void> {
+    while (this.finishing.size > 0) await Promise.all(this.finishing);
   }
 
   answerPublished(chatId: string): void {
@@ -100,7 +111,7 @@ export class ChatAcknowledgements {
   /** Undoes acknowledgements older than the TTL: their answer never came. */
   sweep(now: number): void {
     for (const ack of this.byChat.values()) {
-      if (now - ack.createdAt >= this.settings.ttlMs) void this.finish(ack, { deletePlaceholder: true });
+      if (now - ack.createdAt >= this.settings.ttlMs) this.finishInBackground(ack);
     }
   }
 
@@ -134,6 +145,12 @@ export class ChatAcknowledgements {
     if (ack.finished) return;
     ack.typingTimer = setInterval(() => void typeAgain(), this.settings.typingIntervalMs);
     ack.typingTimer.unref?.();
+  }
+
+  private finishInBackground(ack: Acknowledgement): void {
+    const done = this.finish(ack, { deletePlaceholder: true });
+    this.finishing.add(done);
+    void done.finally(() => this.finishing.delete(done));
   }
 
   /** Ends the acknowledgement once; returns the placeholder id when it was kept for the caller. */

@@ -168,6 +168,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     if (!this.started && LANE_NAMES.some((name) => this.lane(name).size > 0)) throw new BusNotStartedError();
     for (;;) {
       await Promise.all(LANE_NAMES.map((name) => this.laneIdle(name)));
+      await this.channelHub?.settled();
       // An inbound handler may have published a reply after the outbound lane looked idle: look again.
       if (LANE_NAMES.every((name) => this.isLaneIdle(name))) return;
     }
