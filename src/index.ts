@@ -9,7 +9,7 @@ export { Lane } from './bus/lane.js';
 export type { LaneCallOptions, MessageValidator } from './bus/lane.js';
 export { MessageBusService } from './service/message-bus.service.js';
 export type { CloseOptions } from './service/message-bus.service.js';
-export type { ReplyTarget, RespondOptions, RespondResult } from './streaming/responder.js';
+export type { Reply, ReplyTarget, RespondOptions, RespondResult } from './streaming/responder.js';
 export { BusClosedError } from './bus/bus-closed.error.js';
 export { BusNotStartedError } from './bus/bus-not-started.error.js';
 export { InvalidMessageError } from './bus/invalid-message.error.js';

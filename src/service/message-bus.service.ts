@@ -7,7 +7,7 @@ import type { DispatchOptions } from '../dispatch/dispatch-options.interface.js'
 import { resolveDispatchOptions } from '../dispatch/dispatch-options.js';
 import { LaneDispatcher } from '../dispatch/lane.dispatcher.js';
 import { Responder } from '../streaming/responder.js';
-import type { ReplyTarget, RespondOptions, RespondResult } from '../streaming/responder.js';
+import type { Reply, ReplyTarget, RespondOptions, RespondResult } from '../streaming/responder.js';
 import { StreamDelegateResolver } from '../streaming/stream-delegate.resolver.js';
 import type { StreamContext } from '../streaming/stream-context.interface.js';
 import type { Streamer } from '../streaming/streamer.interface.js';
@@ -152,11 +152,12 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
 
   /**
    * Answers a chat. A string is published as one outbound message. A stream of text deltas (e.g. an
-   * LLM's) is streamed into the chat when its channel can stream, else accumulated and published as
-   * one outbound message. If the streamed answer's final delivery fails, the whole text is published
-   * as an outbound message instead, so the answer arrives exactly once. An empty answer publishes nothing.
+   * LLM's), or a function `(signal) => stream` that starts it with the answer's signal, is streamed into
+   * the chat when its channel can stream, else accumulated and published as one outbound message. If the
+   * streamed answer's final delivery fails, what was not delivered is published as an outbound message
+   * instead, so every part arrives exactly once. An empty answer publishes nothing.
    */
-  respond(to: ReplyTarget, reply: string | AsyncIterable<string>, options?: RespondOptions): Promise<RespondResult> {
+  respond(to: ReplyTarget, reply: Reply, options?: RespondOptions): Promise<RespondResult> {
     return this.responder.respond(to, reply, options);
   }
 

@@ -62,7 +62,8 @@ export async function pipeTextStream(
       await cancelQuietly(streamer, signal);
       throw signal.reason;
     }
-    throw new StreamFinalizeError(error, text);
+    // A streamer that delivered part of the answer says which part is left.
+    throw error instanceof StreamFinalizeError ? error : new StreamFinalizeError(error, text);
   }
   return text;
 }

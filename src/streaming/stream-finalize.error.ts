@@ -8,8 +8,13 @@ export class StreamFinalizeError extends Error {
   constructor(
     /** Why `finalize` failed: the error the streamer rejected with. */
     override readonly cause: unknown,
-    /** The complete answer that was not delivered. */
+    /** The complete answer. */
     readonly text: string,
+    /**
+     * What was not delivered: the whole answer, or, when the streamer delivered the first parts of a split
+     * answer, the parts it did not (joined by blank lines). Deliver this, not `text`, to send nothing twice.
+     */
+    readonly undelivered: string = text,
   ) {
     super(`Delivering the streamed answer failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
       cause,

@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { invalidSignalError, isAbortSignal, untilAborted } from '../bus/abort-signal.js';
 import { splitMessage } from './split-message.js';
+import { StreamFinalizeError } from './stream-finalize.error.js';
+import { callOptions, checkCall, countCodePoints, describe, retryAfterMsOf, toPreview, validateOptions } from './throttled-streamer.helpers.js';
 import type { StreamCallOptions, Streamer } from './streamer.interface.js';
 import type { StreamerLogger, ThrottledStreamerOptions } from './throttled-streamer-options.interface.js';
 
 const DEFAULT_THROTTLE_MS = 3000;
 const DEFAULT_MIN_GROWTH = 200;
-const ELLIPSIS = '…';
 
 /** The latest text waiting for its draft call. */
 interface PendingDraft {
@@ -54,6 +55,8 @@ export class ThrottledStreamer implements Streamer {
   private lastSentPreview: string | undefined;
   private lastSentLength = 0;
   private lastSentAt: number | undefined;
+  /** Drafts wait until then: the platform asked for it. */
+  private pausedUntil = 0;
 
   /** Set once `finalize` or `cancel` was called: no more drafts from then on. */
   private draftsClosed = false;
@@ -133,7 +136,7 @@ export class ThrottledStreamer implements Streamer {
   private sendPendingDraftIfAllowed(): void {
     if (this.inFlight || !this.pending || this.draftsClosed || this.isDegraded) return;
     const { text, signal } = this.pending;
-    const preview = this.toPreview(text);
+    const preview = toPreview(text, this.maxLength);
     if (signal?.aborted || preview === this.lastSentPreview) {
       this.pending = undefined;
       this.clearTrailingTimer();
@@ -150,6 +153,8 @@ export class ThrottledStreamer implements Streamer {
   }
 
   private msUntilDraftAllowed(text: string): number {
+    const paused = this.pausedUntil - Date.now();
+    if (paused > 0) return paused;
     if (this.lastSentAt === undefined) return 0;
     const elapsed = Date.now() - this.lastSentAt;
     if (elapsed >= this.throttleMs) return 0;
@@ -191,8 +196,17 @@ export class ThrottledStreamer implements Streamer {
     } catch (error) {
       // The caller aborted this call on purpose; that says nothing about the draft API.
       if (signal?.aborted) this.logger.debug?.(`Draft call aborted: ${describe(error)}`);
+      else if (retryAfterMsOf(error) !== undefined) this.pauseDrafts(retryAfterMsOf(error) as number, preview, signal);
       else this.degrade(error);
     }
+  }
+
+  /** The platform asked to wait (a 429 with `retryAfterMs`): drafts pause, then the latest text goes out. */
+  private pauseDrafts(ms: number, failedPreview: string, signal: AbortSignal | undefined): void {
+    this.pausedUntil = Date.now() + ms;
+    this.lastSentPreview = undefined; // that preview was not shown: it may be sent again
+    this.pending ??= { text: failedPreview, signal };
+    this.logger.debug?.(`Drafts paused for ${ms} ms: the platform asked to wait`);
   }
 
   private degrade(error: unknown): void {
@@ -216,7 +230,13 @@ export class ThrottledStreamer implements Streamer {
     const parts = this.splitFinal(content);
     for (let index = this.countDeliveredPrefix(parts); index < parts.length; index++) {
       this.finalCallCount++;
-      await untilAborted(this.options.sendFinal(parts[index], callOptions(signal)), signal);
+      try {
+        await untilAborted(this.options.sendFinal(parts[index], callOptions(signal)), signal);
+      } catch (error) {
+        // Part of a split answer is out: whoever delivers the rest another way must not send it again.
+        if (index > 0 && !signal?.aborted) throw new StreamFinalizeError(error, content, parts.slice(index).join('\n\n'));
+        throw error;
+      }
       this.deliveredParts.push(parts[index]);
     }
     this.finalized = true;
@@ -254,74 +274,4 @@ export class ThrottledStreamer implements Streamer {
       this.logger.warn(`Clearing the draft failed: ${describe(error)}`);
     }
   }
-
-  /** The draft as the channel can show it: cut to `maxLength` characters, ending in an ellipsis. */
-  private toPreview(text: string): string {
-    const max = this.maxLength;
-    // UTF-16 length bounds the code point count from above, so most texts skip the count.
-    if (max === undefined || text.length <= max || countCodePoints(text) <= max) return text;
-    let preview = '';
-    let kept = 0;
-    for (const char of text) {
-      if (kept === max - 1) break;
-      preview += char;
-      kept++;
-    }
-    return preview + ELLIPSIS;
-  }
-}
-
-function checkCall(method: 'update' | 'finalize', content: unknown, options: StreamCallOptions): void {
-  if (typeof content !== 'string') {
-    throw new TypeError(`ThrottledStreamer.${method}: content must be a string (the whole text so far), got ${content === null ? 'null' : typeof content}`);
-  }
-  if (options.signal !== undefined && !isAbortSignal(options.signal)) throw invalidSignalError(`ThrottledStreamer.${method}`, options.signal);
-}
-
-function validateOptions(options: ThrottledStreamerOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('ThrottledStreamer: options must be an object');
-  }
-  for (const name of ['sendDraft', 'sendFinal'] as const) {
-    if (typeof options[name] !== 'function') throw new TypeError(`ThrottledStreamer: ${name} must be a function`);
-  }
-  if (options.clearDraft !== undefined && typeof options.clearDraft !== 'function') {
-    throw new TypeError('ThrottledStreamer: clearDraft must be a function when given');
-  }
-  const { throttleMs, minGrowth, maxLength, logger } = options;
-  if (throttleMs !== undefined && !(Number.isFinite(throttleMs) && throttleMs >= 0)) {
-    throw new TypeError(`ThrottledStreamer: throttleMs must be a finite number >= 0, got ${String(throttleMs)}`);
-  }
-  if (minGrowth !== undefined && !(Number.isInteger(minGrowth) && minGrowth >= 1)) {
-    throw new TypeError(`ThrottledStreamer: minGrowth must be an integer >= 1, got ${String(minGrowth)}`);
-  }
-  if (maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength >= 1)) {
-    throw new TypeError(`ThrottledStreamer: maxLength must be an integer >= 1, got ${String(maxLength)}`);
-  }
-  if (logger !== undefined && typeof logger?.warn !== 'function') {
-    throw new TypeError('ThrottledStreamer: logger must have a warn method');
-  }
-}
-
-/** Passes the signal on only when there is one, so `'signal' in options` means something. */
-function callOptions(signal: AbortSignal | undefined): StreamCallOptions {
-  return signal ? { signal } : {};
-}
-
-/** Characters as users count them: a surrogate pair is one. */
-function countCodePoints(text: string): number {
-  let count = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++;
-    }
-    count++;
-  }
-  return count;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -52,6 +52,8 @@ export class RecordingChannel {
   private failingSends: { remaining: number; error: () => unknown } | undefined;
   private failingDraft: number | undefined;
   private draftCount = 0;
+  private failingFinal: number | undefined;
+  private finalCount = 0;
   private nextId = 1;
 
   constructor(private readonly options: RecordingChannelOptions = {}) {
@@ -97,6 +99,12 @@ export class RecordingChannel {
     return this;
   }
 
+  /** The `n`-th final-message call (1-based, counting from now; each part of a split answer is one) fails once. */
+  failFinal(n = 1): this {
+    this.failingFinal = this.finalCount + n;
+    return this;
+  }
+
   async send(message: OutboundMessage): Promise<SentMessage> {
     this.failIfAsked();
     return { messageId: this.record('send', message.chatId, message.content) };
@@ -136,7 +144,10 @@ export class RecordingChannel {
         if (++this.draftCount === this.failingDraft) throw new Error(`draft ${this.draftCount} failed`);
         this.record('draft', chatId, text);
       },
-      sendFinal: (text) => void this.record('final', chatId, text),
+      sendFinal: (text) => {
+        if (++this.finalCount === this.failingFinal) throw new Error(`final ${this.finalCount} failed`);
+        this.record('final', chatId, text);
+      },
       clearDraft: () => void this.record('clear', chatId, ''),
       throttleMs,
       minGrowth,

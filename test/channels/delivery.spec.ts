@@ -74,7 +74,9 @@ async function start(options: BusChannelOptions) {
 
 const ask = (content: string, chatId = 'c1') => inboundMessage(content, { channel: 'chat', chatId });
 
-afterEach(() => jest.useRealTimers());
+afterEach(() => {
+  jest.useRealTimers();
+});
 
 function useFakeTimers(): void {
   jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });

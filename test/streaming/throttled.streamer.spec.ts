@@ -516,15 +516,18 @@ describe('ThrottledStreamer', () => {
   });
 
   describe('maxLength', () => {
-    it('cuts the preview to maxLength characters ending in an ellipsis', async () => {
-      const streamer = streamerFor(channel, { maxLength: 10 });
+    it('shows the latest part of a text past maxLength, after an ellipsis, so the preview keeps moving', async () => {
+      const streamer = streamerFor(channel, { maxLength: 12 });
       await streamer.update('short');
       await jest.advanceTimersByTimeAsync(1000);
-      await streamer.update('x'.repeat(25));
+      await streamer.update('one two three four five');
+      await jest.advanceTimersByTimeAsync(1000);
+      await streamer.update('one two three four five six seven');
       await jest.advanceTimersByTimeAsync(1000);
       await streamer.update('😀'.repeat(15));
       await flush();
-      expect(drafts(channel)).toEqual(['short', `${'x'.repeat(9)}…`, `${'😀'.repeat(9)}…`]);
+      expect(drafts(channel)).toEqual(['short', '…four five', '…six seven', `…${'😀'.repeat(11)}`]);
+      expect(drafts(channel).every((draft) => Array.from(draft).length <= 12)).toBe(true);
     });
 
     it('does not resend a preview that stays the same as the text grows past the limit', async () => {
@@ -544,7 +547,9 @@ describe('ThrottledStreamer', () => {
       const expected = splitMessage(text, 50);
       expect(expected.length).toBeGreaterThan(1);
       expect(finals(channel)).toEqual(expected);
-      expect(drafts(channel)[0]).toHaveLength(50);
+      expect(drafts(channel)).toHaveLength(1);
+      expect(drafts(channel)[0]).toMatch(/^….*Second paragraph text\.\s*$/s);
+      expect(Array.from(drafts(channel)[0]).length).toBeLessThanOrEqual(50);
     });
   });
 
