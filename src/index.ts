@@ -93,5 +93,5 @@ export type { StreamerLogger, ThrottledStreamerOptions } from './streaming/throt
 export { splitMessage } from './streaming/split-message.js';
 export { pipeTextStream } from './streaming/pipe-text-stream.js';
 export { StreamFinalizeError } from './streaming/stream-finalize.error.js';
-export { fromAiSdkTextStream, fromOpenAIChatStream } from './streaming/text-stream.adapters.js';
-export type { AiSdkTextStreamLike, ChatCompletionChunkLike } from './streaming/text-stream.adapters.js';
+export { fromAiSdkTextStream, fromAnthropicStream, fromOpenAIChatStream, fromOpenAIResponsesStream } from './streaming/text-stream.adapters.js';
+export type { AiSdkStreamPartLike, AiSdkTextStreamLike, AnthropicStreamEventLike, ChatCompletionChunkLike, ResponsesStreamEventLike } from './streaming/text-stream.adapters.js';
