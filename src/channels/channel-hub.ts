@@ -3,6 +3,7 @@ import type { InboundMessage, OutboundMediaMessage, OutboundMessage } from '../b
 import type { BusContext } from '../dispatch/bus-context.interface.js';
 import type { DispatchOptions } from '../dispatch/dispatch-options.interface.js';
 import { readStringField } from '../bus/describe.js';
+import { isThenable } from '../dispatch/thenable.js';
 import type { Streamer } from '../streaming/streamer.interface.js';
 import type { ResolvedChannelOptions } from './channel-options.js';
 import type { ChannelCapabilities } from './channel-capabilities.interface.js';
@@ -91,7 +92,7 @@ export class ChannelHub {
       const end = () => acknowledgements.turnEnded(message.chatId);
       try {
         const result = invoke(message as never, ctx);
-        if (result instanceof Promise) return result.finally(end);
+        if (isThenable(result)) return Promise.resolve(result).finally(end);
         end();
         return result;
       } catch (error) {
