@@ -104,6 +104,7 @@ export class ChannelHub {
 
   /** An answer for this chat was published: its acknowledgement waits for it instead of being cleaned up at the turn's end. */
   answerPublished(message: unknown): void {
+    if (this.acknowledgements.size === 0) return;
     const channel = readStringField(message, 'channel');
     const acknowledgements = channel === undefined ? undefined : this.acknowledgements.get(channel);
     const chatId = readStringField(message, 'chatId');
