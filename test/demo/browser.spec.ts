@@ -46,7 +46,7 @@ describe('the web chat demo in a real browser', () => {
       expect(partials.length).toBeGreaterThanOrEqual(2);
       expect(partials.every((text) => final.startsWith(text.trimEnd()))).toBe(true);
       await expect(answer.innerText()).resolves.toBe(final);
-      await page.waitForFunction(() => /delivered 1\b/.test(document.querySelector('[data-testid=status]')?.textContent ?? ''));
+      await page.locator('[data-testid=status]').filter({ hasText: /delivered 1\b/ }).waitFor();
 
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'demo.png') });
