@@ -1,10 +1,10 @@
 import type { Logger } from '@nestjs/common';
-import { untilAborted } from '../bus/abort-signal.js';
 import { describeError } from '../bus/describe.js';
 import type { OutboundMediaMessage, OutboundMessage } from '../bus/messages.interface.js';
 import type { BusContext } from '../dispatch/bus-context.interface.js';
 import { DeliveryFailedError } from '../dispatch/delivery-failed.error.js';
 import { splitMessage } from '../streaming/split-message.js';
+import { bestEffort } from './best-effort.js';
 import type { ChannelCapabilities } from './channel-capabilities.interface.js';
 import type { ChatAcknowledgements } from './chat-acknowledgements.js';
 import type { SendPacer } from './send-pacer.js';
@@ -54,7 +54,7 @@ export class ChannelOutbox {
     const { acknowledgements } = this.settings;
     const placeholderId = await acknowledgements?.beforeSend(message.chatId);
     // Media cannot be edited into a text placeholder: it goes away before the media arrives.
-    if (placeholderId !== undefined) await this.bestEffort('deleteMessage', () => this.channel.deleteMessage?.(message.chatId, placeholderId, { signal: ctx.signal }));
+    if (placeholderId !== undefined) await bestEffort(this.logger, this.name, 'deleteMessage', () => this.channel.deleteMessage?.(message.chatId, placeholderId, { signal: ctx.signal }), ctx.signal);
     await this.deliver(message.chatId, ctx.signal, (attempt) => this.channel.sendMedia?.(message, { signal: ctx.signal, attempt, part: 1, parts: 1 }), () => message);
   }
 
@@ -78,18 +78,10 @@ export class ChannelOutbox {
 
   /** Edits the placeholder into the first part; `false` when that failed, so the part is sent normally. */
   private async editPlaceholder(chatId: string, placeholderId: string, content: string, signal: AbortSignal): Promise<boolean> {
-    return this.bestEffort('editMessage', async () => {
-      await untilAborted(this.channel.editMessage?.(chatId, placeholderId, content, { signal }), signal);
+    const edited = await bestEffort(this.logger, this.name, 'editMessage', async () => {
+      await this.channel.editMessage?.(chatId, placeholderId, content, { signal });
       return true;
-    }).then((edited) => edited === true);
-  }
-
-  private async bestEffort<R>(what: string, run: () => R | Promise<R>): Promise<R | undefined> {
-    try {
-      return await run();
-    } catch (error) {
-      this.logger.warn(`Channel "${this.name}": ${what} failed: ${describeError(error)}`);
-      return undefined;
-    }
+    }, signal);
+    return edited === true;
   }
 }

@@ -1,6 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { untilAborted } from '../bus/abort-signal.js';
-import { describeError } from '../bus/describe.js';
+import { bestEffort } from './best-effort.js';
 import type { InboundMessage } from '../bus/messages.interface.js';
 import type { AcknowledgeKind } from './bus-channel-options.interface.js';
 import type { ChannelCapabilities, ChannelContext, UndoCapability } from './channel-capabilities.interface.js';
@@ -175,14 +174,9 @@ export class ChatAcknowledgements {
     return { signal: AbortSignal.any([this.closing.signal, AbortSignal.timeout(CALL_TIMEOUT_MS)]), inbound };
   }
 
-  /** A best-effort capability call: bounded in time, its failure logged and turned into `undefined`. */
-  private async call<R>(what: string, run: () => R | Promise<R> | undefined): Promise<R | undefined> {
-    try {
-      return await untilAborted(Promise.resolve(run()), AbortSignal.timeout(CALL_TIMEOUT_MS));
-    } catch (error) {
-      this.logger.warn(`Channel "${this.channelName}": ${what} failed: ${describeError(error)}`);
-      return undefined;
-    }
+  /** A capability call bounded in time, its failure logged and turned into `undefined`. */
+  private call<R>(what: string, run: () => R | Promise<R> | undefined): Promise<R | undefined> {
+    return bestEffort(this.logger, this.channelName, what, run, AbortSignal.timeout(CALL_TIMEOUT_MS));
   }
 }
 

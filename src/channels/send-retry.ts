@@ -1,4 +1,5 @@
 import { isInstanceOf } from '../bus/describe.js';
+import { nonNegativeNumberField, retryAfterMsOf } from '../bus/retry-after.js';
 import { NonRetriableError } from '../dispatch/non-retriable.error.js';
 import type { ChannelRetryOptions } from './bus-channel-options.interface.js';
 import { ChannelPermanentError } from './channel-permanent.error.js';
@@ -20,8 +21,8 @@ export type SendErrorClass = 'permanent' | 'rate-limit' | 'temporary';
 export function classifySendError(error: unknown): SendErrorClass {
   if (isInstanceOf(error, ChannelPermanentError) || isInstanceOf(error, NonRetriableError)) return 'permanent';
   if (isInstanceOf(error, ChannelRateLimitError)) return 'rate-limit';
-  const status = numericField(error, 'status') ?? numericField(error, 'statusCode');
-  if (status === 429 || numericField(error, 'retryAfterMs') !== undefined) return 'rate-limit';
+  const status = nonNegativeNumberField(error, 'status') ?? nonNegativeNumberField(error, 'statusCode');
+  if (status === 429 || retryAfterMsOf(error) !== undefined) return 'rate-limit';
   if (status !== undefined && status >= 400 && status < 500) return 'permanent';
   return 'temporary';
 }
@@ -33,17 +34,8 @@ export function sendRetryDelay(retry: ResolvedChannelRetry, attempt: number, err
     case 'permanent':
       return undefined;
     case 'rate-limit':
-      return numericField(error, 'retryAfterMs') ?? retry.rateLimitDelayMs;
+      return retryAfterMsOf(error) ?? retry.rateLimitDelayMs;
     case 'temporary':
       return Math.min(retry.maxBackoffMs, retry.backoffMs * 2 ** (attempt - 1));
-  }
-}
-
-function numericField(error: unknown, field: string): number | undefined {
-  try {
-    const value = (error as Record<string, unknown> | null)?.[field];
-    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import { isInstanceOf } from '../bus/describe.js';
+import { retryAfterMsOf } from '../bus/retry-after.js';
 import type { ResolvedDispatchOptions } from './dispatch-options.js';
 import { HandlerRejectedError } from '../context/handler-rejected.error.js';
 import { NonRetriableError } from './non-retriable.error.js';
@@ -13,7 +14,7 @@ export function retryDelay(retry: ResolvedDispatchOptions['retry'], attempt: num
   if (retry === undefined || attempt >= retry.attempts || isInstanceOf(error, NonRetriableError)) return undefined;
   if (isInstanceOf(error, HandlerRejectedError)) return undefined; // refused by a guard or pipe: it would be again
   if (retry.retryIf !== undefined && !safeRetryIf(retry.retryIf, error)) return undefined;
-  const retryAfter = retryAfterMs(error);
+  const retryAfter = retryAfterMsOf(error);
   if (retryAfter !== undefined) return retryAfter;
   const backoff = Math.min(retry.maxBackoffMs, retry.backoffMs * 2 ** (attempt - 1));
   return retry.jitter ? Math.random() * backoff : backoff;
@@ -24,14 +25,5 @@ function safeRetryIf(retryIf: (error: unknown) => boolean, error: unknown): bool
     return retryIf(error) === true;
   } catch {
     return false; // a predicate that cannot decide does not earn a retry
-  }
-}
-
-function retryAfterMs(error: unknown): number | undefined {
-  try {
-    const value = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -74,13 +74,3 @@ export function toPreview(text: string, maxLength: number | undefined): string {
   const start = wordStart > 0 && wordStart <= window.length / 2 ? wordStart : 0;
   return ELLIPSIS + window.slice(start).join('');
 }
-
-/** The numeric `retryAfterMs` an error carries (a chat API's 429), if any. */
-export function retryAfterMsOf(error: unknown): number | undefined {
-  try {
-    const value = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { invalidSignalError, isAbortSignal, untilAborted } from '../bus/abort-signal.js';
 import { splitMessage } from './split-message.js';
 import { StreamFinalizeError } from './stream-finalize.error.js';
-import { callOptions, checkCall, countCodePoints, describe, retryAfterMsOf, toPreview, validateOptions } from './throttled-streamer.helpers.js';
+import { retryAfterMsOf } from '../bus/retry-after.js';
+import { callOptions, checkCall, countCodePoints, describe, toPreview, validateOptions } from './throttled-streamer.helpers.js';
 import type { StreamCallOptions, Streamer } from './streamer.interface.js';
 import type { StreamerLogger, ThrottledStreamerOptions } from './throttled-streamer-options.interface.js';
 
@@ -195,8 +196,9 @@ export class ThrottledStreamer implements Streamer {
       await this.options.sendDraft(preview, callOptions(signal));
     } catch (error) {
       // The caller aborted this call on purpose; that says nothing about the draft API.
+      const retryAfterMs = retryAfterMsOf(error);
       if (signal?.aborted) this.logger.debug?.(`Draft call aborted: ${describe(error)}`);
-      else if (retryAfterMsOf(error) !== undefined) this.pauseDrafts(retryAfterMsOf(error) as number, preview, signal);
+      else if (retryAfterMs !== undefined) this.pauseDrafts(retryAfterMs, preview, signal);
       else this.degrade(error);
     }
   }
