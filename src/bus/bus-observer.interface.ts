@@ -40,6 +40,11 @@ export type CallOutcome =
 export interface BusObserver {
   /** Whether anyone observes now. */
   readonly active: boolean;
+  /**
+   * Whether publishes themselves are observed (their outcome, the publisher's context): a subset of
+   * `active`, so that timing calls for stats costs a publish nothing.
+   */
+  readonly watchingPublishes: boolean;
   /** Whether every handler call runs through {@link runCall} (context propagation, tracing). */
   readonly wrapsCalls: boolean;
   /** Runs a publish (`publish` does it) in the publisher's async context, and sees how it ends. */

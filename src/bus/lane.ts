@@ -99,7 +99,7 @@ export class Lane<T> implements AsyncIterable<T> {
    */
   publish(message: T, options?: LaneCallOptions): Promise<void> {
     const observer = this.observer;
-    if (observer !== undefined && observer.active) {
+    if (observer !== undefined && observer.watchingPublishes) {
       return observer.observePublish(this.name, message, options?.signal, () => this.unobservedPublish(message, options));
     }
     return this.unobservedPublish(message, options);
@@ -121,7 +121,7 @@ export class Lane<T> implements AsyncIterable<T> {
    */
   tryPublish(message: T): boolean {
     const observer = this.observer;
-    if (observer !== undefined && observer.active) return observer.observeTryPublish(this.name, message, () => this.unobservedTryPublish(message));
+    if (observer !== undefined && observer.watchingPublishes) return observer.observeTryPublish(this.name, message, () => this.unobservedTryPublish(message));
     return this.unobservedTryPublish(message);
   }
 

@@ -66,6 +66,10 @@ export class BusTelemetry implements BusObserver {
     return this.always || this.outlet.emitting;
   }
 
+  get watchingPublishes(): boolean {
+    return this.wrapsCalls || this.outlet.emitting;
+  }
+
   get holding(): boolean {
     return this.pending.size > 0;
   }
