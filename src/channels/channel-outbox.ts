@@ -40,7 +40,11 @@ export class ChannelOutbox {
     const parts = maxMessageLength === undefined || message.content === '' ? [message.content] : splitMessage(message.content, maxMessageLength);
     let first = 0;
     const placeholderId = await acknowledgements?.beforeSend(message.chatId);
-    if (placeholderId !== undefined && (await this.editPlaceholder(message.chatId, placeholderId, parts[0], ctx.signal))) first = 1;
+    if (placeholderId !== undefined) {
+      if (await this.editPlaceholder(message.chatId, placeholderId, parts[0], ctx.signal)) first = 1;
+      // The edit failed: the answer is sent normally, and the placeholder must not stay "thinking" beside it.
+      else await bestEffort(this.logger, this.name, 'deleteMessage', () => this.channel.deleteMessage?.(message.chatId, placeholderId, { signal: ctx.signal }), ctx.signal);
+    }
     for (let part = first; part < parts.length; part++) {
       const partMessage: OutboundMessage = { ...message, content: parts[part] };
       await this.deliver(message.chatId, ctx.signal, (attempt) => this.channel.send?.(partMessage, { signal: ctx.signal, attempt, part: part + 1, parts: parts.length }), () => ({
