@@ -20,7 +20,7 @@ import { CqrsModule, EventBus, EventsHandler } from '@nestjs/cqrs';
 import { EventEmitter2, EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { UseGuards } from '@nestjs/common';
 import { Subject, concatMap, mergeMap } from 'rxjs';
-import { BusModule, Lane, MessageBusService, OnInbound } from '../dist/index.js';
+import { BusChannel, BusModule, Lane, MessageBusService, OnInbound, OnOutbound } from '../dist/index.js';
 import { FloorQueue } from './floor-queue.js';
 import { makeMessage, nextTurn } from './harness.js';
 import { SINK, createApp, decorateMethod, provider, rootModule } from './nest.js';
@@ -79,6 +79,48 @@ export function nestBus({ slow }, dispatch = undefined, name = 'nest-bus (ours)'
       await app.close();
       stopObserving?.();
     },
+  };
+}
+
+/**
+ * Replies through the outbound lane to a chat channel: an `@OnOutbound` handler (`channelSend: false`), or a
+ * `@BusChannel` whose `send` the bus calls itself (`true`: the channel delivery, with no split, pacing or
+ * acknowledgement configured). What the channel machinery costs per message.
+ */
+export function nestBusOutbound({ slow }, channelSend, name) {
+  class BenchChannel {
+    constructor(sink) {
+      this.sink = sink;
+    }
+    async send(message) {
+      if (slow) await nextTurn();
+      this.sink.take(message);
+    }
+  }
+  if (channelSend) BusChannel('bench')(BenchChannel);
+  else decorateMethod(BenchChannel, 'send', OnOutbound({ channel: 'bench' }));
+  provider(BenchChannel, [SINK]);
+  const OutboundBenchApp = rootModule('OutboundBenchApp');
+  return {
+    name,
+    kind: 'ours',
+    async setup(ctx) {
+      const app = await createApp({
+        module: OutboundBenchApp,
+        imports: [BusModule.forRoot({ capacity: CAPACITY })],
+        providers: [BenchChannel, { provide: SINK, useValue: ctx.sink }],
+      });
+      return { app, bus: app.get(MessageBusService) };
+    },
+    async run({ bus }, { messages, probe, sink }) {
+      for (let i = 0; i < messages; i++) {
+        const { chatId, content, seq } = makeMessage(i);
+        await bus.publishOutbound({ channel: 'bench', chatId, content, seq });
+        if ((i & 1023) === 0) probe.sample();
+      }
+      await sink.done();
+    },
+    teardown: ({ app }) => app.close(),
   };
 }
 

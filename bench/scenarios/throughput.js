@@ -5,7 +5,7 @@
  */
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { BusOpenTelemetry } from '../../dist/opentelemetry/index.js';
-import { CAPACITY, allContestants, nestBus } from '../contestants.js';
+import { CAPACITY, allContestants, nestBus, nestBusOutbound } from '../contestants.js';
 
 /** A tracer provider that records and samples every span and exports none: the cost of tracing itself. */
 const tracerProvider = new BasicTracerProvider();
@@ -27,6 +27,9 @@ export default {
     // (a producer and a consumer span per message, and the async context carried from publish to handler).
     nestBus({ slow: false }, undefined, 'nest-bus (ours, events$ observed)', { observe: (bus) => subscribeCounting(bus) }),
     nestBus({ slow: false }, undefined, 'nest-bus (ours, OpenTelemetry)', { busOptions: { telemetry: new BusOpenTelemetry({ tracerProvider }) } }),
+    // Replies to a chat: a plain @OnOutbound handler, and a @BusChannel whose send the bus calls (channel delivery).
+    nestBusOutbound({ slow: false }, false, 'nest-bus outbound (ours, @OnOutbound)'),
+    nestBusOutbound({ slow: false }, true, 'nest-bus outbound (ours, @BusChannel send)'),
   ],
 };
 

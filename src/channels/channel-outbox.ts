@@ -5,6 +5,7 @@ import type { BusContext } from '../dispatch/bus-context.interface.js';
 import { DeliveryFailedError } from '../dispatch/delivery-failed.error.js';
 import { splitMessage } from '../streaming/split-message.js';
 import { bestEffort } from './best-effort.js';
+import { CallContext } from './call-context.js';
 import type { ChannelCapabilities } from './channel-capabilities.interface.js';
 import type { ChatAcknowledgements } from './chat-acknowledgements.js';
 import type { SendPacer } from './send-pacer.js';
@@ -46,8 +47,8 @@ export class ChannelOutbox {
       else await bestEffort(this.logger, this.name, 'deleteMessage', () => this.channel.deleteMessage?.(message.chatId, placeholderId, { signal: ctx.signal }), ctx.signal);
     }
     for (let part = first; part < parts.length; part++) {
-      const partMessage: OutboundMessage = { ...message, content: parts[part] };
-      await this.deliver(message.chatId, ctx.signal, (attempt) => this.channel.send?.(partMessage, { signal: ctx.signal, attempt, part: part + 1, parts: parts.length }), () => ({
+      const partMessage: OutboundMessage = parts.length === 1 ? message : { ...message, content: parts[part] };
+      await this.deliver(message.chatId, ctx, (attempt) => this.channel.send?.(partMessage, new CallContext(ctx, attempt, part + 1, parts.length)), () => ({
         ...message,
         content: parts.slice(part).join('\n\n'),
       }));
@@ -59,18 +60,23 @@ export class ChannelOutbox {
     const placeholderId = await acknowledgements?.beforeSend(message.chatId);
     // Media cannot be edited into a text placeholder: it goes away before the media arrives.
     if (placeholderId !== undefined) await bestEffort(this.logger, this.name, 'deleteMessage', () => this.channel.deleteMessage?.(message.chatId, placeholderId, { signal: ctx.signal }), ctx.signal);
-    await this.deliver(message.chatId, ctx.signal, (attempt) => this.channel.sendMedia?.(message, { signal: ctx.signal, attempt, part: 1, parts: 1 }), () => message);
+    await this.deliver(message.chatId, ctx, (attempt) => this.channel.sendMedia?.(message, new CallContext(ctx, attempt, 1, 1)), () => message);
   }
 
-  /** Sends one part, paced and retried; gives up with a `DeliveryFailedError` carrying what is left. */
-  private async deliver(chatId: string, signal: AbortSignal, send: (attempt: number) => unknown, left: () => unknown): Promise<void> {
+  /**
+   * Sends one part, paced and retried; gives up with a `DeliveryFailedError` carrying what is left. The
+   * call's signal is read only when there is something to wait for, or something went wrong.
+   */
+  private async deliver(chatId: string, ctx: BusContext<unknown>, send: (attempt: number) => unknown, left: () => unknown): Promise<void> {
     const { pacer, retry } = this.settings;
     for (let attempt = 1; ; attempt++) {
       try {
-        await pacer?.wait(chatId, signal);
+        const wait = pacer?.reserve(chatId) ?? 0;
+        if (wait > 0) await sleep(wait, ctx.signal);
         await send(attempt);
         return;
       } catch (error) {
+        const { signal } = ctx;
         if (signal.aborted) throw signal.reason; // timed out or shut down: the bus reports it as such
         const delay = sendRetryDelay(retry, attempt, error);
         if (delay === undefined) throw new DeliveryFailedError('send-failed', left(), error);

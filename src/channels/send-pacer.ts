@@ -1,4 +1,3 @@
-import { sleep } from './sleep.js';
 import type { ChannelRateLimit } from './bus-channel-options.interface.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -14,11 +13,10 @@ export class SendPacer {
     this.channel = limit.perSecond === undefined ? undefined : new TokenBucket(limit.perSecond, burstOf(limit.perSecond, limit.burst), Date.now());
   }
 
-  /** Waits for this chat's turn to send; rejects with the signal's reason if it aborts first. */
-  async wait(chatId: string, signal: AbortSignal): Promise<void> {
+  /** Books this chat's next send; returns how many ms to wait before it (0: at once). */
+  reserve(chatId: string): number {
     const now = Date.now();
-    const delay = Math.max(this.channel?.reserve(now) ?? 0, this.chatBucket(chatId, now)?.reserve(now) ?? 0);
-    if (delay > 0) await sleep(delay, signal);
+    return Math.max(this.channel?.reserve(now) ?? 0, this.chatBucket(chatId, now)?.reserve(now) ?? 0);
   }
 
   private chatBucket(chatId: string, now: number): TokenBucket | undefined {
