@@ -11,7 +11,7 @@ import type { ChatAcknowledgements } from './chat-acknowledgements.js';
 import type { SendPacer } from './send-pacer.js';
 import { sendRetryDelay } from './send-retry.js';
 import type { ResolvedChannelRetry } from './send-retry.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../bus/sleep.js';
 
 /** How one channel delivers. */
 export interface OutboxSettings {

@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { admit } from '../../src/transport/redis/admit.js';
+import { partitionOf } from '../../src/transport/redis/partition-of.js';
+import { TransportCommands } from '../../src/transport/redis/transport-commands.js';
+import { redisAvailable, startRedis } from '../support/redis-server.js';
+import type { TestRedis } from '../support/redis-server.js';
+
+/** CI sets it: there, a missing redis-server is a failure, not a skip. */
+const REQUIRED = process.env.REQUIRE_REDIS === '1';
+if (!redisAvailable && !REQUIRED) console.log('Redis transport tests skipped: no redis-server (install Debian redis-server, or set REDIS_SERVER_PATH)');
+const describeWithRedis = redisAvailable || REQUIRED ? describe : describe.skip;
+
+describe('partitionOf', () => {
+  it('is FNV-1a: stable across processes, machines and versions, so every instance routes a chat alike', () => {
+    // The published FNV-1a 32-bit test vectors (ASCII keys: one UTF-16 code unit per byte).
+    expect(partitionOf('', 2 ** 32)).toBe(0x811c9dc5);
+    expect(partitionOf('a', 2 ** 32)).toBe(0xe40c292c);
+    expect(partitionOf('foobar', 2 ** 32)).toBe(0xbf9cf968);
+    expect(partitionOf('foobar', 16)).toBe(0xbf9cf968 % 16);
+  });
+
+  it('spreads chats evenly over the partitions', () => {
+    const counts = new Array<number>(16).fill(0);
+    for (let i = 0; i < 16_000; i++) counts[partitionOf(`telegram:${i}`, 16)]++;
+    for (const count of counts) expect(Math.abs(count - 1000)).toBeLessThan(150);
+  });
+});
+
+describeWithRedis('the Redis transport steps, against a real redis-server', () => {
+  let server: TestRedis;
+  let redis: Redis;
+  let other: Redis;
+  let commands: TransportCommands;
+  let otherCommands: TransportCommands;
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 2 });
+    other = new Redis(server.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 2 });
+    commands = new TransportCommands(redis);
+    otherCommands = new TransportCommands(other);
+  }, 20_000);
+
+  afterAll(async () => {
+    redis?.disconnect();
+    other?.disconnect();
+    await server?.stop();
+  });
+
+  it('admits entries up to the capacity, then holds publishers until an acknowledgement makes room', async () => {
+    const stream = 'test:admit';
+    await redis.xgroup('CREATE', stream, 'bus', '$', 'MKSTREAM');
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await admit(commands, stream, 3, ['m', `message ${i}`]));
+    let admitted = false;
+    const waiting = admit(commands, stream, 3, ['m', 'message 3']).then((id) => {
+      admitted = true;
+      return id;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(admitted).toBe(false);
+    expect(await redis.xlen(stream)).toBe(3);
+    // A consumer reads one, and its holder acknowledges it: the stream has room again.
+    await redis.xreadgroup('GROUP', 'bus', 'c1', 'COUNT', 1, 'STREAMS', stream, '>');
+    await commands.acquire('test:lease:admit', 'me', 10_000);
+    expect(await commands.acknowledge('test:lease:admit', 'me', stream, 'bus', [ids[0]])).toBe(1);
+    await waiting;
+    expect(admitted).toBe(true);
+    expect(await redis.xlen(stream)).toBe(3);
+  });
+
+  it('never lets the backlog pass the capacity, whatever the number of publishers', async () => {
+    const stream = 'test:many';
+    const publishers = Array.from({ length: 20 }, (_, i) => admit(commands, stream, 5, ['m', String(i)], AbortSignal.timeout(300)).catch(() => 'gave up'));
+    const outcomes = await Promise.all(publishers);
+    expect(await redis.xlen(stream)).toBe(5);
+    expect(outcomes.filter((outcome) => outcome !== 'gave up')).toHaveLength(5);
+  });
+
+  it('rejects a publisher whose signal aborts while the stream is full, and adds nothing', async () => {
+    const stream = 'test:abort';
+    await admit(commands, stream, 1, ['m', 'first']);
+    const controller = new AbortController();
+    const waiting = admit(commands, stream, 1, ['m', 'second'], controller.signal);
+    controller.abort(new Error('webhook timed out'));
+    await expect(waiting).rejects.toThrow('webhook timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await redis.xlen(stream)).toBe(1);
+  });
+
+  it('fences a lease: once it lapsed and another instance took it, the old holder can neither renew nor acknowledge', async () => {
+    const lease = 'test:lease:p0';
+    const stream = 'test:fenced';
+    await redis.xgroup('CREATE', stream, 'bus', '$', 'MKSTREAM');
+    const id = await admit(commands, stream, 10, ['m', 'hello']);
+    await redis.xreadgroup('GROUP', 'bus', 'old', 'COUNT', 1, 'STREAMS', stream, '>');
+    expect(await commands.acquire(lease, 'old', 100)).toBe(true);
+    expect(await otherCommands.acquire(lease, 'new', 100)).toBe(false);
+    expect(await commands.renew(lease, 'old', 100)).toBe(true);
+    // The old holder's event loop stalls past the TTL: the lease lapses and the other instance takes it.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await otherCommands.acquire(lease, 'new', 10_000)).toBe(true);
+    expect(await commands.renew(lease, 'old', 100)).toBe(false);
+    expect(await commands.acknowledge(lease, 'old', stream, 'bus', [id])).toBeUndefined();
+    expect(await commands.release(lease, 'old')).toBe(false);
+    // The entry is still pending, for the new holder to handle and acknowledge.
+    expect(((await redis.xpending(stream, 'bus')) as [number])[0]).toBe(1);
+    expect(await otherCommands.acknowledge(lease, 'new', stream, 'bus', [id])).toBe(1);
+    expect(await redis.xlen(stream)).toBe(0);
+    expect(await otherCommands.release(lease, 'new')).toBe(true);
+    expect(await redis.exists(lease)).toBe(0);
+  });
+});
