@@ -88,6 +88,7 @@ export { ChannelRateLimitError } from './channels/channel-rate-limit.error.js';
 export { ChannelTemporaryError } from './channels/channel-temporary.error.js';
 export { ChannelPermanentError } from './channels/channel-permanent.error.js';
 export { DeliveryFailedError } from './dispatch/delivery-failed.error.js';
+export type { BusTransport, LocalLane, TransportHost } from './transport/bus-transport.interface.js';
 export { ThrottledStreamer } from './streaming/throttled.streamer.js';
 export type { StreamerLogger, ThrottledStreamerOptions } from './streaming/throttled-streamer-options.interface.js';
 export { splitMessage } from './streaming/split-message.js';

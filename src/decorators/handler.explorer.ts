@@ -32,10 +32,10 @@ export class HandlerExplorer implements OnApplicationBootstrap {
     private readonly invokers: HandlerInvokerFactory,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const { handlers, channels } = this.explore();
     this.bus.registerChannels(channels);
-    this.bus.startDispatch(handlers);
+    await this.bus.startDispatch(handlers);
   }
 
   explore(): ExploredBus {

@@ -21,4 +21,11 @@ export interface BusContext<T = unknown> {
   readonly signal: AbortSignal;
   /** `Class.method` of the handler. */
   readonly handler: string;
+  /**
+   * How many times the newest message was delivered: 1, unless a transport redelivered it (its instance
+   * died before acknowledging it). Handlers with side effects use it, or `redelivered`, to deduplicate.
+   */
+  readonly deliveryCount: number;
+  /** `deliveryCount > 1`. */
+  readonly redelivered: boolean;
 }

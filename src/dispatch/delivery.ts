@@ -15,6 +15,8 @@ export interface Delivery<T> {
   failed: boolean;
   /** What the bus's observer remembered of its publish, while one observes. */
   readonly publication: unknown;
+  /** Set when the drain ran out of time on it: a transport must not acknowledge it (another instance will redeliver it). */
+  abandoned: boolean;
   /** Whether it was finished (or abandoned at shutdown): later outcomes are ignored. */
   finished: boolean;
 }

@@ -1,4 +1,5 @@
 import type { ObservedCall } from '../bus/bus-observer.interface.js';
+import { deliveryCountOf } from '../bus/delivery-info.js';
 import type { LaneName } from '../bus/messages.interface.js';
 import type { Linked, WaiterQueue } from '../bus/waiter-queue.js';
 import type { BusContext } from './bus-context.interface.js';
@@ -45,6 +46,14 @@ export class HandlerCall<T> implements BusContext<T>, Linked, ObservedCall {
   get messages(): readonly T[] {
     this.messageList ??= Object.freeze(this.deliveries.map((delivery) => delivery.message));
     return this.messageList;
+  }
+
+  get deliveryCount(): number {
+    return deliveryCountOf(this.message);
+  }
+
+  get redelivered(): boolean {
+    return this.deliveryCount > 1;
   }
 
   get batch(): object {

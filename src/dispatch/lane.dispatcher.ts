@@ -58,6 +58,11 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   readonly counts: DispatchCounts = { delivered: 0, undelivered: 0, abandonedInFlight: 0 };
+  /**
+   * Told when the dispatcher is done with a message: handled, or reported undelivered (`acknowledge` true),
+   * or abandoned at shutdown (`false`). Set by a transport, which acknowledges the message where it came from.
+   */
+  onFinished: ((message: T, acknowledge: boolean) => void) | undefined = undefined;
 
   constructor(
     private readonly lane: Lane<T>,
@@ -150,6 +155,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     for (const delivery of all) {
       if (delivery.finished) continue;
       delivery.failed = true;
+      delivery.abandoned = true;
       if (inFlight.has(delivery)) this.counts.abandonedInFlight++;
       this.reportUndelivered(delivery.message, 'shutdown-timeout', {});
       this.finish(delivery);
@@ -199,7 +205,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
         continue;
       }
       const publication = observer.holding ? observer.claim(message) : undefined;
-      const delivery: Delivery<T> = { message, slot: undefined, remaining: 1, failed: false, finished: false, publication };
+      const delivery: Delivery<T> = { message, slot: undefined, remaining: 1, failed: false, finished: false, abandoned: false, publication };
       const call = new HandlerCall<T>(lane.name, undefined, 1, handler.name, [delivery]);
       this.held++;
       this.serialCall = call;
@@ -267,7 +273,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     if (schedulers === undefined) return this.undeliverUnaccepted(message, slot, 'unreadable');
     if (schedulers.length === 0) return this.undeliverUnaccepted(message, slot, 'no-handler');
     const publication = this.observer.holding ? this.observer.claim(message) : undefined;
-    const delivery: Delivery<T> = { message, slot, remaining: schedulers.length, failed: false, finished: false, publication };
+    const delivery: Delivery<T> = { message, slot, remaining: schedulers.length, failed: false, finished: false, abandoned: false, publication };
     this.held++;
     for (const scheduler of schedulers) scheduler.push(delivery);
   }
@@ -276,6 +282,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     this.counts.undelivered++;
     this.reportUndelivered(message, reason, {});
     if (slot !== undefined) this.lane.release(slot);
+    this.onFinished?.(message, reason !== 'shutdown-timeout');
   }
 
   private finish(delivery: Delivery<T>): void {
@@ -284,6 +291,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     if (delivery.failed) this.counts.undelivered++;
     else this.counts.delivered++;
     if (delivery.slot !== undefined) this.lane.release(delivery.slot);
+    this.onFinished?.(delivery.message, !delivery.abandoned);
     this.pull();
   }
 

@@ -4,6 +4,7 @@ import type { StreamDelegate } from '../streaming/stream-delegate.interface.js';
 import type { LaneName } from '../bus/messages.interface.js';
 import type { UndeliveredHandler } from '../bus/undelivered.interface.js';
 import type { BusInstrumentation } from '../observability/bus-instrumentation.interface.js';
+import type { BusTransport } from '../transport/bus-transport.interface.js';
 
 /** Options of `BusModule.forRoot()` and `BusModule.forRootAsync()`. */
 export interface BusModuleOptions {
@@ -58,4 +59,10 @@ export interface BusModuleOptions {
    * @default true when `telemetry` records, else false
    */
   propagateContext?: boolean;
+  /**
+   * Where messages live between publish and handling when several instances share the work, e.g. Redis
+   * Streams. Without it, the lanes are in this process's memory (the reference semantics).
+   * @default none (in memory)
+   */
+  transport?: BusTransport;
 }

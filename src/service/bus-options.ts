@@ -14,7 +14,7 @@ export interface ResolvedBusOptions extends Omit<BusModuleOptions, 'capacity' | 
 
 export function resolveBusOptions(options: BusModuleOptions = {}): ResolvedBusOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidBusOptionsError('options', 'must be an object', options);
-  const { capacity, maxPendingPerKey, handlerDefaults, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, onUndelivered, streamDelegate, telemetry, propagateContext } = options;
+  const { capacity, maxPendingPerKey, handlerDefaults, drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, onUndelivered, streamDelegate, telemetry, propagateContext, transport } = options;
   if (!isTimeout(drainTimeoutMs)) {
     throw new InvalidBusOptionsError('drainTimeoutMs', 'must be a number >= 0, or Infinity for no limit', drainTimeoutMs);
   }
@@ -27,6 +27,9 @@ export function resolveBusOptions(options: BusModuleOptions = {}): ResolvedBusOp
   if (telemetry !== undefined && !isInstrumentation(telemetry)) {
     throw new InvalidBusOptionsError('telemetry', 'must be an object with start(), publishStarted(), publishEnded(), runCall() and callEnded()', telemetry);
   }
+  if (transport !== undefined && !hasMethods(transport, TRANSPORT_METHODS)) {
+    throw new InvalidBusOptionsError('transport', `must be an object with ${TRANSPORT_METHODS.join('(), ')}()`, transport);
+  }
   if (propagateContext !== undefined && typeof propagateContext !== 'boolean') {
     throw new InvalidBusOptionsError('propagateContext', 'must be a boolean', propagateContext);
   }
@@ -36,7 +39,7 @@ export function resolveBusOptions(options: BusModuleOptions = {}): ResolvedBusOp
   }
   const capacities = perLane('capacity', capacity, () => DEFAULT_LANE_CAPACITY);
   const perKey = perLane('maxPendingPerKey', maxPendingPerKey, (lane) => Math.max(1, Math.floor(capacities[lane] / 4)));
-  return { capacity: capacities, maxPendingPerKey: perKey, handlerDefaults, drainTimeoutMs, onUndelivered, streamDelegate, telemetry, propagateContext };
+  return { capacity: capacities, maxPendingPerKey: perKey, handlerDefaults, drainTimeoutMs, onUndelivered, streamDelegate, telemetry, propagateContext, transport };
 }
 
 /** A per-lane integer option given as one number for all lanes, or a record of lanes. */
@@ -70,8 +73,13 @@ function isStreamDelegateOption(value: unknown): boolean {
 }
 
 const INSTRUMENTATION_METHODS = ['start', 'publishStarted', 'publishEnded', 'runCall', 'callEnded'] as const;
+const TRANSPORT_METHODS = ['start', 'publish', 'finished', 'stopReceiving', 'close'] as const;
 
 function isInstrumentation(value: unknown): boolean {
+  return hasMethods(value, INSTRUMENTATION_METHODS);
+}
+
+function hasMethods(value: unknown, methods: readonly string[]): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  return INSTRUMENTATION_METHODS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
+  return methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function');
 }

@@ -29,6 +29,7 @@ import type { BusEvent } from '../observability/bus-event.interface.js';
 import type { BusStats } from '../observability/bus-stats.interface.js';
 import { collectStats } from '../observability/collect-stats.js';
 import { ChannelHub } from '../channels/channel-hub.js';
+import { TransportLink } from './transport-link.js';
 import type { FoundChannel } from '../channels/channel-hub.js';
 import type { Observable } from 'rxjs';
 
@@ -72,6 +73,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
   private readonly responder: Responder;
   private readonly telemetry: BusTelemetry;
   private channelHub: ChannelHub | undefined = undefined;
+  private readonly transport: TransportLink | undefined;
   private readonly undeliveredCounts: Record<LaneName, number> = { inbound: 0, outbound: 0, outboundMedia: 0 };
   private closing: Promise<CloseReport> | undefined;
   /** Whether the app initialised, so that the handlers were found and started. */
@@ -87,6 +89,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     this.outbound = new Lane('outbound', capacity.outbound, MESSAGE_VALIDATORS.outbound);
     this.outboundMedia = new Lane('outboundMedia', capacity.outboundMedia, MESSAGE_VALIDATORS.outboundMedia);
     this.telemetry = new BusTelemetry(this.logger);
+    this.transport = this.options.transport === undefined ? undefined : new TransportLink(this.options.transport, this.logger);
     for (const name of LANE_NAMES) this.lane(name).observe(this.telemetry);
     this.streamDelegates = new StreamDelegateResolver(this.options.streamDelegate, moduleRef, this.logger);
     this.responder = new Responder({
@@ -128,18 +131,21 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
 
   /** Publishes a message from a chat channel to the agent; waits while the inbound lane is full. */
   publishInbound(message: InboundMessage, options?: LaneCallOptions): Promise<void> {
+    if (this.transport !== undefined) return this.transport.publish('inbound', message, options, this.closed);
     return this.inbound.publish(message, options);
   }
 
   /** Publishes a reply to a chat; waits while the outbound lane is full. */
   publishOutbound(message: OutboundMessage, options?: LaneCallOptions): Promise<void> {
     this.channelHub?.answerPublished(message);
+    if (this.transport !== undefined) return this.transport.publish('outbound', message, options, this.closed);
     return this.outbound.publish(message, options);
   }
 
   /** Publishes media to a chat; waits while the outbound media lane is full. */
   publishOutboundMedia(message: OutboundMediaMessage, options?: LaneCallOptions): Promise<void> {
     this.channelHub?.answerPublished(message);
+    if (this.transport !== undefined) return this.transport.publish('outboundMedia', message, options, this.closed);
     return this.outboundMedia.publish(message, options);
   }
 
@@ -188,7 +194,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
    * Starts consuming the lanes that have handlers. Called once at bootstrap by the explorer;
    * lanes without handlers are left to manual consumers.
    */
-  startDispatch(handlers: LaneHandlers): void {
+  startDispatch(handlers: LaneHandlers): Promise<void> {
     handlers = this.withChannelHandlers(handlers);
     if (!this.started) this.startTelemetry(LANE_NAMES.filter((name) => handlers[name].length > 0));
     this.started = true;
@@ -208,6 +214,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
       this.dispatchers.set(name, dispatcher);
       dispatcher.start();
     }
+    return this.transport?.start(this.dispatchers, (name) => this.lane(name), this.options.capacity) ?? Promise.resolve();
   }
 
   /**
@@ -226,6 +233,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
 
   private async drain(timeoutMs: number): Promise<CloseReport> {
     this.telemetry.closeStarted(timeoutMs);
+    await this.transport?.stopReceiving();
     const report = await new StagedDrain(
       (name) => this.lane(name),
       (name) => this.dispatchers.get(name),
@@ -234,6 +242,7 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
       this.started,
     ).run(timeoutMs);
     await this.channelHub?.close();
+    await this.transport?.close();
     this.telemetry.closeCompleted(report);
     return report;
   }

@@ -39,6 +39,17 @@ describe('rendezvousOwner', () => {
     });
     expect(rendezvousOwner('inbound:0', [])).toBeUndefined();
   });
+
+  it('shares partitions about evenly, whatever the member names look like', () => {
+    for (const members of [['a', 'b', 'c'], ['host-1:123:ab12', 'host-2:456:cd34', 'host-3:789:ef56']]) {
+      const counts = new Map<string, number>();
+      for (let p = 0; p < 300; p++) {
+        const owner = rendezvousOwner(String(p), members) as string;
+        counts.set(owner, (counts.get(owner) ?? 0) + 1);
+      }
+      for (const member of members) expect(counts.get(member)).toBeGreaterThan(70);
+    }
+  });
 });
 
 describeWithRedis('PartitionOwnership, three instances against a real redis-server', () => {

@@ -9,11 +9,23 @@ export function rendezvousOwner(partition: string, members: readonly string[]): 
   let best: string | undefined;
   let bestWeight = -1;
   for (const member of members) {
-    const weight = partitionOf(`${member}\u0000${partition}`, 2 ** 32);
+    const weight = mix(partitionOf(`${member}\u0000${partition}`, 2 ** 32));
     if (weight > bestWeight || (weight === bestWeight && best !== undefined && member < best)) {
       best = member;
       bestWeight = weight;
     }
   }
   return best;
+}
+
+/**
+ * MurmurHash3's 32-bit finaliser: FNV-1a alone mixes too little for keys that differ in one character (the
+ * same member across partitions), which let one member win most partitions.
+ */
+function mix(hash: number): number {
+  let h = hash ^ (hash >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

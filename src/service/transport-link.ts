@@ -1,0 +1,48 @@
+import type { Logger } from '@nestjs/common';
+import { invalidSignalError, isAbortSignal } from '../bus/abort-signal.js';
+import { BusClosedError } from '../bus/bus-closed.error.js';
+import type { LaneCallOptions } from '../bus/lane.js';
+import { MESSAGE_VALIDATORS } from '../bus/message.validators.js';
+import type { LaneName } from '../bus/messages.interface.js';
+import type { BusTransport, LocalLane } from '../transport/bus-transport.interface.js';
+
+/**
+ * The bus's side of a transport: publishes go to it (checked as a lane checks them), the dispatchers tell it
+ * when they are done with a message, and it is stopped and closed around the drain.
+ */
+export class TransportLink {
+  constructor(
+    private readonly transport: BusTransport,
+    private readonly logger: Logger,
+  ) {}
+
+  publish(lane: LaneName, message: unknown, options: LaneCallOptions | undefined, closed: boolean): Promise<void> {
+    try {
+      MESSAGE_VALIDATORS[lane](message as never);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal = options?.signal;
+    if (signal !== undefined && !isAbortSignal(signal)) return Promise.reject(invalidSignalError(`publish (${lane})`, signal));
+    if (closed) return Promise.reject(new BusClosedError());
+    return this.transport.publish(lane, message, signal);
+  }
+
+  /** Starts the transport feeding the lanes that have a dispatcher, which report back what they finished. */
+  start(dispatchers: ReadonlyMap<LaneName, { onFinished: ((message: never, acknowledge: boolean) => void) | undefined }>, lane: (name: LaneName) => LocalLane, capacity: Readonly<Record<LaneName, number>>): Promise<void> {
+    const lanes: Partial<Record<LaneName, LocalLane>> = {};
+    for (const [name, dispatcher] of dispatchers) {
+      lanes[name] = lane(name);
+      dispatcher.onFinished = (message, acknowledge) => this.transport.finished(name, message, acknowledge);
+    }
+    return this.transport.start({ lanes, capacity, warn: (message) => this.logger.warn(message) });
+  }
+
+  stopReceiving(): Promise<void> {
+    return this.transport.stopReceiving();
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}

@@ -1,0 +1,177 @@
+import type { Redis } from 'ioredis';
+import { recordDelivery } from '../../bus/delivery-info.js';
+import { describeError } from '../../bus/describe.js';
+import { sleep } from '../../bus/sleep.js';
+import type { LocalLane } from '../bus-transport.interface.js';
+import type { OwnershipListener } from './partition-ownership.js';
+
+type StreamEntry = [id: string, fields: string[]];
+
+/** What the reader needs to know of its lane's partitions. */
+export interface ReaderSettings {
+  readonly group: string;
+  readonly consumer: string;
+  readonly readCount: number;
+  readonly claimIdleMs: number;
+  streamOf(partition: string): string;
+  /** Acknowledges entries of a partition, if this instance still holds it; `undefined` when it does not. */
+  acknowledge(partition: string, ids: readonly string[]): Promise<number | undefined>;
+  warn(message: string): void;
+}
+
+/** An entry fed to the local lane and not yet finished. */
+interface InFlight {
+  readonly partition: string;
+  readonly id: string;
+}
+
+/** How long a blocking read waits, so that changes of the held partitions are seen soon. */
+const BLOCK_MS = 100;
+
+/**
+ * Feeds one lane of this instance from the partitions it holds. A partition just taken first hands over its
+ * pending entries (those of an instance that died: `XAUTOCLAIM` past `claimIdleMs`), and reads new entries
+ * only once none of another instance are pending, so a chat's older messages come first. Each entry goes into
+ * the local lane (waiting while it is full) and is acknowledged when the dispatcher is done with it.
+ */
+export class LaneReader implements OwnershipListener {
+  private readonly states = new Map<string, 'claiming' | 'reading'>();
+  private readonly inFlight = new Map<object, InFlight>();
+  private readonly inFlightIds = new Map<string, Set<string>>();
+  private readonly acks = new Set<Promise<unknown>>();
+  private readonly stopping = new AbortController();
+  private running: Promise<void> | undefined = undefined;
+
+  constructor(
+    private readonly lane: LocalLane,
+    private readonly redis: Redis,
+    private readonly blocking: Redis,
+    private readonly settings: ReaderSettings,
+  ) {}
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Stops reading and feeding; entries not fed stay pending for whoever holds their partition next. */
+  async stop(): Promise<void> {
+    this.stopping.abort(new Error('the transport is stopping'));
+    await this.running;
+  }
+
+  /** Waits for the acknowledgements under way. */
+  async settled(): Promise<void> {
+    while (this.acks.size > 0) await Promise.all(this.acks);
+  }
+
+  acquired(partition: string): void {
+    this.states.set(partition, 'claiming');
+  }
+
+  lost(partition: string): void {
+    this.states.delete(partition);
+  }
+
+  handingOver(partition: string): void {
+    this.states.delete(partition);
+  }
+
+  idle(partition: string): boolean {
+    return (this.inFlightIds.get(partition)?.size ?? 0) === 0;
+  }
+
+  /** The dispatcher is done with a message this reader fed. */
+  finished(message: unknown, acknowledge: boolean): void {
+    const entry = typeof message === 'object' && message !== null ? this.inFlight.get(message) : undefined;
+    if (entry === undefined) return;
+    this.inFlight.delete(message as object);
+    if (!acknowledge) return this.forget(entry);
+    const ack = this.settings
+      .acknowledge(entry.partition, [entry.id])
+      .then((acked) => {
+        if (acked === undefined) this.settings.warn(`Lost partition ${entry.partition} before acknowledging ${entry.id}: another instance will deliver it again`);
+      })
+      .catch((error: unknown) => this.settings.warn(`Acknowledging ${entry.id} failed (it will be delivered again): ${describeError(error)}`))
+      .finally(() => {
+        this.forget(entry);
+        this.acks.delete(ack);
+      });
+    this.acks.add(ack);
+  }
+
+  private async loop(): Promise<void> {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
+      try {
+        for (const [partition, state] of this.states) if (state === 'claiming') await this.claim(partition);
+        const reading = [...this.states].filter(([, state]) => state === 'reading').map(([partition]) => partition);
+        if (reading.length === 0) {
+          await sleep(BLOCK_MS, signal);
+          continue;
+        }
+        await this.readNew(reading);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.settings.warn(`Reading lane ${this.lane.name} failed; trying again: ${describeError(error)}`);
+        await sleep(BLOCK_MS * 5, signal).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Takes over the entries an instance that died left pending; reading new ones waits until there are none. */
+  private async claim(partition: string): Promise<void> {
+    const { group, consumer, claimIdleMs, streamOf } = this.settings;
+    const stream = streamOf(partition);
+    await this.redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((error: unknown) => {
+      if (!String(error).includes('BUSYGROUP')) throw error;
+    });
+    let cursor = '0-0';
+    do {
+      const [next, entries] = (await this.redis.xautoclaim(stream, group, consumer, claimIdleMs, cursor, 'COUNT', this.settings.readCount)) as [string, (StreamEntry | null)[]];
+      cursor = next;
+      const fresh = entries.filter((entry): entry is StreamEntry => entry !== null && !this.inFlightIds.get(partition)?.has(entry[0]));
+      for (const entry of fresh) if (!(await this.feed(partition, entry, await this.deliveryCount(stream, entry[0])))) return;
+    } while (cursor !== '0-0' && this.states.get(partition) === 'claiming');
+    const [pending] = (await this.redis.xpending(stream, group)) as [number];
+    if (pending <= (this.inFlightIds.get(partition)?.size ?? 0) && this.states.get(partition) === 'claiming') this.states.set(partition, 'reading');
+  }
+
+  private async readNew(partitions: readonly string[]): Promise<void> {
+    const { group, consumer, readCount, streamOf } = this.settings;
+    const streams = partitions.map((partition) => streamOf(partition));
+    const result = (await this.blocking.xreadgroup('GROUP', group, consumer, 'COUNT', readCount, 'BLOCK', BLOCK_MS, 'STREAMS', ...streams, ...streams.map(() => '>'))) as
+      | [string, StreamEntry[]][]
+      | null;
+    for (const [stream, entries] of result ?? []) {
+      const partition = partitions[streams.indexOf(stream)];
+      for (const entry of entries) if (!(await this.feed(partition, entry, 1))) return;
+    }
+  }
+
+  /** Puts an entry into the local lane; `false` when the reader stops meanwhile (the entry stays pending). */
+  private async feed(partition: string, [id, fields]: StreamEntry, deliveryCount: number): Promise<boolean> {
+    const message = JSON.parse(fields[fields.indexOf('m') + 1]) as object;
+    recordDelivery(message, deliveryCount);
+    let ids = this.inFlightIds.get(partition);
+    if (ids === undefined) this.inFlightIds.set(partition, (ids = new Set()));
+    ids.add(id);
+    this.inFlight.set(message, { partition, id });
+    try {
+      await this.lane.publish(message, { signal: this.stopping.signal });
+      return true;
+    } catch {
+      this.inFlight.delete(message);
+      ids.delete(id);
+      return false;
+    }
+  }
+
+  private async deliveryCount(stream: string, id: string): Promise<number> {
+    const [entry] = (await this.redis.xpending(stream, this.settings.group, id, id, 1)) as [string, string, number, number][];
+    return entry?.[3] ?? 2;
+  }
+
+  private forget(entry: InFlight): void {
+    this.inFlightIds.get(entry.partition)?.delete(entry.id);
+  }
+}

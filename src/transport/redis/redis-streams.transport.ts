@@ -1,0 +1,151 @@
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { describeError, readStringField } from '../../bus/describe.js';
+import type { LaneName } from '../../bus/messages.interface.js';
+import type { BusTransport, TransportHost } from '../bus-transport.interface.js';
+import { admit } from './admit.js';
+import { LaneReader } from './lane-reader.js';
+import { partitionOf } from './partition-of.js';
+import { PartitionOwnership } from './partition-ownership.js';
+import type { RedisStreamsTransportOptions } from './redis-streams-transport-options.interface.js';
+import { TransportCommands } from './transport-commands.js';
+
+const GROUP = 'agent-bus';
+
+/** One lane's share of the work on this instance. */
+interface LaneWork {
+  readonly ownership: PartitionOwnership;
+  readonly reader: LaneReader;
+  readonly blocking: Redis;
+}
+
+/**
+ * The lanes on Redis Streams, shared by every instance with the same `prefix`: each lane is `partitions`
+ * streams, a chat's messages always in the same one; each partition is read by one instance at a time
+ * (a fenced lease), which feeds its in-memory dispatcher, so different chats of one partition still run in
+ * parallel. A message is acknowledged (and deleted) once handled or reported undelivered, so it survives the
+ * crash of the instance that held it: delivery is at least once (`ctx.deliveryCount` says when it was not the
+ * first). Publishers wait while a partition's backlog is at the lane's capacity.
+ */
+export class RedisStreamsTransport implements BusTransport {
+  private readonly prefix: string;
+  private readonly partitions: number;
+  private readonly ttlMs: number;
+  private readonly instanceId: string;
+  private redis: Redis | undefined = undefined;
+  private commands: TransportCommands | undefined = undefined;
+  private host: TransportHost | undefined = undefined;
+  private readonly work = new Map<LaneName, LaneWork>();
+  private heartbeat: NodeJS.Timeout | undefined = undefined;
+
+  constructor(private readonly options: RedisStreamsTransportOptions) {
+    this.prefix = options.prefix ?? 'agent-bus';
+    this.partitions = options.partitions ?? 16;
+    this.ttlMs = options.leaseTtlMs ?? 10_000;
+    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  async start(host: TransportHost): Promise<void> {
+    this.host = host;
+    const redis = this.connect();
+    this.redis = redis;
+    const timeoutMs = this.options.connectTimeoutMs ?? 5000;
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms (${describeTarget(this.options.connection)})`)), timeoutMs).unref()),
+    ]).catch((error: unknown) => {
+      redis.disconnect();
+      throw new Error(`The bus cannot reach Redis: ${describeError(error)}`, { cause: error });
+    });
+    this.commands = new TransportCommands(redis);
+    for (const [lane, local] of Object.entries(host.lanes) as [LaneName, NonNullable<TransportHost['lanes'][LaneName]>][]) {
+      const blocking = redis.duplicate();
+      const reader = new LaneReader(local, redis, blocking, {
+        group: GROUP,
+        consumer: this.instanceId,
+        readCount: this.options.readCount ?? 64,
+        claimIdleMs: this.options.claimIdleMs ?? this.ttlMs,
+        streamOf: (partition) => this.streamKey(lane, Number(partition)),
+        acknowledge: (partition, ids) => this.acknowledge(lane, partition, ids),
+        warn: host.warn,
+      });
+      const partitions = Array.from({ length: this.partitions }, (_, index) => String(index));
+      const ownership = new PartitionOwnership(redis, this.commands, { prefix: `${this.prefix}:${lane}`, instanceId: this.instanceId, partitions, ttlMs: this.ttlMs }, reader);
+      this.work.set(lane, { ownership, reader, blocking });
+      reader.start();
+    }
+    await this.tick();
+    this.heartbeat = setInterval(() => void this.tick(), Math.max(10, Math.floor(this.ttlMs / 3)));
+    this.heartbeat.unref();
+  }
+
+  async publish(lane: LaneName, message: unknown, signal?: AbortSignal): Promise<void> {
+    const commands = this.commands;
+    if (commands === undefined || this.host === undefined) throw new Error('The Redis transport has not started: call app.init() first');
+    const stream = this.streamKey(lane, partitionOf(orderingKey(message), this.partitions));
+    await admit(commands, stream, this.host.capacity[lane], ['m', JSON.stringify(message)], signal);
+  }
+
+  finished(lane: LaneName, message: unknown, acknowledge: boolean): void {
+    this.work.get(lane)?.reader.finished(message, acknowledge);
+  }
+
+  async stopReceiving(): Promise<void> {
+    await Promise.all([...this.work.values()].map(({ reader }) => reader.stop()));
+  }
+
+  async close(): Promise<void> {
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    for (const { reader, ownership, blocking } of this.work.values()) {
+      await reader.stop();
+      await reader.settled();
+      await ownership.leave().catch((error: unknown) => this.host?.warn(`Releasing partitions failed (they lapse after the lease TTL): ${describeError(error)}`));
+      blocking.disconnect();
+    }
+    this.work.clear();
+    await this.redis?.quit().catch(() => this.redis?.disconnect());
+  }
+
+  private async tick(): Promise<void> {
+    for (const [lane, { ownership }] of this.work) {
+      try {
+        await ownership.tick();
+      } catch (error) {
+        this.host?.warn(`Renewing the ${lane} partitions failed: ${describeError(error)}`);
+      }
+    }
+  }
+
+  private acknowledge(lane: LaneName, partition: string, ids: readonly string[]): Promise<number | undefined> {
+    const { commands } = this;
+    const work = this.work.get(lane);
+    if (commands === undefined || work === undefined) return Promise.resolve(undefined);
+    return commands.acknowledge(work.ownership.leaseKey(partition), this.instanceId, this.streamKey(lane, Number(partition)), GROUP, ids);
+  }
+
+  private streamKey(lane: LaneName, partition: number): string {
+    return `${this.prefix}:${lane}:stream:${partition}`;
+  }
+
+  private connect(): Redis {
+    const { connection } = this.options;
+    const options = { lazyConnect: false, maxRetriesPerRequest: null } as const;
+    if (typeof connection === 'string') return new Redis(connection, options);
+    if (connection instanceof Redis) return connection.duplicate(options);
+    return new Redis({ ...connection, ...options });
+  }
+}
+
+/** The key that decides a message's partition: its session, else its chat (as the dispatcher orders by). */
+function orderingKey(message: unknown): string {
+  const session = readStringField(message, 'sessionKey');
+  if (session !== undefined) return session;
+  return `${readStringField(message, 'channel') ?? ''}:${readStringField(message, 'chatId') ?? ''}`;
+}
+
+function describeTarget(connection: RedisStreamsTransportOptions['connection']): string {
+  if (typeof connection === 'string') return connection.replace(/\/\/[^@]*@/, '//***@');
+  if (connection instanceof Redis) return `${connection.options.host ?? 'localhost'}:${connection.options.port ?? 6379}`;
+  return `${connection.host ?? 'localhost'}:${connection.port ?? 6379}`;
+}

@@ -1,0 +1,144 @@
+import 'reflect-metadata';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { MessageBusService } from '../../src/index.js';
+import type { BusContext, InboundMessage } from '../../src/index.js';
+import { redisStreamsTransport } from '../../src/transport/redis/index.js';
+import type { RedisStreamsTransport } from '../../src/transport/redis/index.js';
+import { eventually, inboundMessage } from '../support/messages.js';
+import { redisAvailable, startRedis } from '../support/redis-server.js';
+import type { TestRedis } from '../support/redis-server.js';
+
+const REQUIRED = process.env.REQUIRE_REDIS === '1';
+const describeWithRedis = redisAvailable || REQUIRED ? describe : describe.skip;
+const TTL_MS = 600;
+
+interface Handled {
+  instance: string;
+  chatId: string;
+  seq: number;
+  deliveryCount: number;
+}
+
+describeWithRedis('the lanes on Redis Streams, three bus instances against a real redis-server', () => {
+  let server: TestRedis;
+  let prefixCount = 0;
+  const running: MessageBusService[] = [];
+
+  beforeAll(async () => {
+    server = await startRedis();
+  }, 20_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((bus) => bus.close({ timeoutMs: 0 }).catch(() => undefined)));
+  });
+
+  /** A bus instance whose inbound handler is `handle`, on the shared prefix. */
+  async function instance(name: string, prefix: string, handle: (message: InboundMessage, ctx: BusContext<InboundMessage>) => unknown, capacity = 64) {
+    const transport = redisStreamsTransport({ connection: { host: '127.0.0.1', port: server.port }, prefix, partitions: 8, leaseTtlMs: TTL_MS, instanceId: name });
+    const bus = new MessageBusService({ transport, capacity, drainTimeoutMs: 2000 });
+    await bus.startDispatch({ inbound: [{ name: `${name}.handle`, channels: undefined, dispatch: {}, invoke: handle as never }], outbound: [], outboundMedia: [] });
+    running.push(bus);
+    return { bus, transport: transport as RedisStreamsTransport };
+  }
+
+  function recorder(log: Handled[], name: string) {
+    return async (message: InboundMessage, ctx: BusContext<InboundMessage>) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      log.push({ instance: name, chatId: message.chatId, seq: Number(message.content), deliveryCount: ctx.deliveryCount });
+    };
+  }
+
+  const newPrefix = () => `t${++prefixCount}`;
+
+  it('handles every message exactly once, a chat’s messages in order, chats spread over the instances', async () => {
+    const prefix = newPrefix();
+    const log: Handled[] = [];
+    const instances = await Promise.all(['a', 'b', 'c'].map((name) => instance(name, prefix, recorder(log, name))));
+    // Let the three agree on who holds which partition.
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS));
+    for (let seq = 0; seq < 10; seq++) {
+      for (let chat = 0; chat < 30; chat++) await instances[(seq + chat) % 3].bus.publishInbound(inboundMessage(String(seq), { chatId: `chat-${chat}` }));
+    }
+    await eventually(() => log.length >= 300, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(log).toHaveLength(300);
+    for (let chat = 0; chat < 30; chat++) {
+      expect(log.filter((entry) => entry.chatId === `chat-${chat}`).map((entry) => entry.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+    expect(new Set(log.map((entry) => entry.instance)).size).toBe(3);
+    expect(log.every((entry) => entry.deliveryCount === 1)).toBe(true);
+  }, 30_000);
+
+  it('redelivers the messages of an instance that died mid-handler to another, which handles them', async () => {
+    const prefix = newPrefix();
+    const log: Handled[] = [];
+    const stuck: string[] = [];
+    const handler = (name: string) => async (message: InboundMessage, ctx: BusContext<InboundMessage>) => {
+      if (message.content === 'stuck' && ctx.deliveryCount === 1) {
+        stuck.push(name);
+        return new Promise(() => undefined); // the process dies before this ends
+      }
+      log.push({ instance: name, chatId: message.chatId, seq: 0, deliveryCount: ctx.deliveryCount });
+    };
+    const instances = await Promise.all(['a', 'b', 'c'].map(async (name) => ({ name, ...(await instance(name, prefix, handler(name))) })));
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS));
+    await instances[0].bus.publishInbound(inboundMessage('stuck', { chatId: 'doomed' }));
+    await eventually(() => stuck.length === 1, 5000);
+    const victim = instances.find((it) => it.name === stuck[0]);
+    if (victim === undefined) throw new Error('nobody took the message');
+    crash(victim.transport);
+    running.splice(running.indexOf(victim.bus), 1);
+    await eventually(() => log.some((entry) => entry.chatId === 'doomed'), 10_000);
+    const redelivered = log.find((entry) => entry.chatId === 'doomed');
+    expect(redelivered?.instance).not.toBe(victim.name);
+    expect(redelivered?.deliveryCount).toBe(2);
+  }, 30_000);
+
+  it('hands a draining instance’s partitions over to the others', async () => {
+    const prefix = newPrefix();
+    const log: Handled[] = [];
+    const [a, b] = await Promise.all(['a', 'b'].map((name) => instance(name, prefix, recorder(log, name))));
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS));
+    await a.bus.close();
+    running.splice(running.indexOf(a.bus), 1);
+    for (let chat = 0; chat < 20; chat++) await b.bus.publishInbound(inboundMessage('0', { chatId: `chat-${chat}` }));
+    await eventually(() => log.length === 20, 5000);
+    expect(new Set(log.map((entry) => entry.instance))).toEqual(new Set(['b']));
+  }, 30_000);
+
+  it('holds a partition’s backlog at the lane capacity: publishers wait, nothing is trimmed', async () => {
+    const prefix = newPrefix();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const log: Handled[] = [];
+    const a = await instance('a', prefix, async (message: InboundMessage, ctx: BusContext<InboundMessage>) => {
+      await gate;
+      await recorder(log, 'a')(message, ctx);
+    }, 4);
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS / 2));
+    const publishes = Array.from({ length: 12 }, (_, seq) => a.bus.publishInbound(inboundMessage(String(seq), { chatId: 'one-chat' })));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const redis = new Redis(server.port, '127.0.0.1');
+    const lengths = await Promise.all(Array.from({ length: 8 }, (_, p) => redis.xlen(`${prefix}:inbound:stream:${p}`)));
+    expect(Math.max(...lengths)).toBe(4);
+    release();
+    await Promise.all(publishes);
+    await eventually(() => log.length === 12, 10_000);
+    expect(log.map((entry) => entry.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    redis.disconnect();
+  }, 30_000);
+});
+
+/** What a process that dies does: nothing more. Its heartbeat stops and its connections drop, nothing acknowledged or released. */
+function crash(transport: RedisStreamsTransport): void {
+  const internals = transport as unknown as { heartbeat?: NodeJS.Timeout; redis?: Redis; work: Map<string, { blocking: Redis; reader: { stop(): Promise<void> } }> };
+  clearInterval(internals.heartbeat);
+  for (const { blocking, reader } of internals.work.values()) {
+    void reader.stop();
+    blocking.disconnect();
+  }
+  internals.redis?.disconnect();
+}
