@@ -14,6 +14,8 @@ export interface TestRedis {
   url: string;
   /** Stops the server (by its PID) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Stops it and starts it again on the same port and directory (with AOF, what it had comes back). */
+  restart(downMs?: number): Promise<void>;
 }
 
 export const redisAvailable = existsSync(REDIS_SERVER);
@@ -30,6 +32,23 @@ async function freePort(): Promise<number> {
 export async function startRedis(args: string[] = ['--save', '', '--appendonly', 'no']): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'agent-bus-redis-'));
+  let current = await launch(port, dir, args);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      await current.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    restart: async (downMs = 200) => {
+      await current.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      current = await launch(port, dir, args);
+    },
+  };
+}
+
+async function launch(port: number, dir: string, args: string[]): Promise<{ stop(): Promise<void> }> {
   const child: ChildProcess = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -47,12 +66,9 @@ export async function startRedis(args: string[] = ['--save', '', '--appendonly',
     void exited.then(() => reject(new Error(`redis-server exited:\n${output}`)));
   });
   return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
     stop: async () => {
       if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
       await exited;
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
