@@ -267,7 +267,8 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
     const options = resolveDispatchOptions(lane, dispatch, this.options.handlerDefaults);
     const hub = this.channelHub;
     // Only when a channel acknowledges users' messages does an inbound call pass through the hub.
-    const invoke = lane === 'inbound' && hub?.acknowledging === true ? hub.wrapInbound(found.invoke) : found.invoke;
+    const acknowledged = lane === 'inbound' && hub?.acknowledging === true ? hub.wrapInbound(found.invoke) : found.invoke;
+    const invoke = this.transport === undefined ? acknowledged : this.transport.guard(lane, name, acknowledged);
     return { name, channels, options, invoke: invoke as BusHandler<AnyMessage>['invoke'] };
   }
 

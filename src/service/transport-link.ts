@@ -38,6 +38,21 @@ export class TransportLink {
     return this.transport.start({ lanes, capacity, warn: (message) => this.logger.warn(message) });
   }
 
+  /**
+   * Wraps a handler so that it does not start on a message whose partition may have moved to another
+   * instance (this one paused past its lease): the other instance delivers it again, so it is left alone
+   * here, with a warning. Only when the transport can tell.
+   */
+  guard<F extends (message: never, context: never) => unknown>(lane: LaneName, handler: string, invoke: F): F {
+    const transport = this.transport;
+    if (transport.mayHandle === undefined) return invoke;
+    return ((message: never, context: never) => {
+      if (transport.mayHandle?.(lane, message) !== false) return invoke(message, context);
+      this.logger.warn(`${handler}: not started on a ${lane} message whose partition may have moved to another instance (it will be delivered there)`);
+      return undefined;
+    }) as F;
+  }
+
   stopReceiving(): Promise<void> {
     return this.transport.stopReceiving();
   }

@@ -37,6 +37,12 @@ export interface BusTransport {
    * or abandoned when the drain ran out of time (not acknowledged: another instance will redeliver it).
    */
   finished(lane: LaneName, message: unknown, acknowledge: boolean): void;
+  /**
+   * Whether this instance may still start a handler call for a message the transport fed: `false` once the
+   * message's partition may be held by another instance (the lease lapsed), which will deliver it again. A
+   * call refused this way does not run and the message is not acknowledged here.
+   */
+  mayHandle?(lane: LaneName, message: unknown): boolean;
   /** Stops feeding the local lanes: the first step of the bus's drain. */
   stopReceiving(): Promise<void>;
   /** After the drain: hands this instance's share over to the others and disconnects. */

@@ -109,6 +109,34 @@ describeWithRedis('the lanes on Redis Streams, three bus instances against a rea
     expect(new Set(log.map((entry) => entry.instance))).toEqual(new Set(['b']));
   }, 30_000);
 
+  it('starts no handler on an instance whose lease lapsed during a pause: the new holder handles the chat', async () => {
+    const prefix = newPrefix();
+    const started: { instance: string; seq: number }[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const a = await instance('a', prefix, async (message: InboundMessage) => {
+      started.push({ instance: 'a', seq: Number(message.content) });
+      if (message.content === '1') await gate;
+    });
+    await a.bus.publishInbound(inboundMessage('1', { chatId: 'x' }));
+    await a.bus.publishInbound(inboundMessage('2', { chatId: 'x' })); // waits behind 1 in a's dispatcher
+    await eventually(() => started.length === 1, 5000);
+    // a stops renewing, as if its event loop were blocked: its leases lapse, and b takes the partitions.
+    pause(a.transport);
+    await instance('b', prefix, async (message: InboundMessage) => {
+      started.push({ instance: 'b', seq: Number(message.content) });
+    });
+    await eventually(() => started.filter((entry) => entry.instance === 'b').length === 2, 10_000);
+    // a wakes up: its running call ends, and it starts nothing more for that chat.
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(started).toEqual([
+      { instance: 'a', seq: 1 },
+      { instance: 'b', seq: 1 },
+      { instance: 'b', seq: 2 },
+    ]);
+  }, 30_000);
+
   it('holds a partition’s backlog at the lane capacity: publishers wait, nothing is trimmed', async () => {
     const prefix = newPrefix();
     let release: () => void = () => undefined;
@@ -179,6 +207,11 @@ describeWithRedis('the lanes on Redis Streams across a Redis restart', () => {
     }
   }, 40_000);
 });
+
+/** What a paused instance looks like from Redis: it stops renewing its membership and leases. */
+function pause(transport: RedisStreamsTransport): void {
+  clearInterval((transport as unknown as { heartbeat?: NodeJS.Timeout }).heartbeat);
+}
 
 /** What a process that dies does: nothing more. Its heartbeat stops and its connections drop, nothing acknowledged or released. */
 function crash(transport: RedisStreamsTransport): void {

@@ -14,6 +14,8 @@ export interface ReaderSettings {
   readonly readCount: number;
   readonly claimIdleMs: number;
   streamOf(partition: string): string;
+  /** Whether this instance surely still holds the partition (see `PartitionOwnership.surelyHolds`). */
+  surelyHolds(partition: string): boolean;
   /** Acknowledges entries of a partition, if this instance still holds it; `undefined` when it does not. */
   acknowledge(partition: string, ids: readonly string[]): Promise<number | undefined>;
   warn(message: string): void;
@@ -78,6 +80,12 @@ export class LaneReader implements OwnershipListener {
 
   idle(partition: string): boolean {
     return (this.inFlightIds.get(partition)?.size ?? 0) === 0;
+  }
+
+  /** Whether a handler may start on a message this reader fed: not once its partition may have moved. */
+  mayHandle(message: unknown): boolean {
+    const entry = typeof message === 'object' && message !== null ? this.inFlight.get(message) : undefined;
+    return entry === undefined || this.settings.surelyHolds(entry.partition);
   }
 
   /** The dispatcher is done with a message this reader fed. */

@@ -34,6 +34,8 @@ export interface OwnershipListener {
  */
 export class PartitionOwnership {
   private readonly held = new Set<string>();
+  /** When each held lease was last taken or renewed, by this process's clock. */
+  private readonly renewedAt = new Map<string, number>();
   private readonly handingOver = new Set<string>();
 
   constructor(
@@ -45,6 +47,15 @@ export class PartitionOwnership {
 
   get holding(): ReadonlySet<string> {
     return this.held;
+  }
+
+  /**
+   * Whether the lease is certainly still this instance's: held, and last renewed less than the TTL ago (less
+   * a tenth, for the clocks' drift). After a pause longer than that, another instance may hold it.
+   */
+  surelyHolds(partition: string, now = Date.now()): boolean {
+    const renewedAt = this.renewedAt.get(partition);
+    return this.held.has(partition) && renewedAt !== undefined && now - renewedAt < this.settings.ttlMs * 0.9;
   }
 
   async tick(now = Date.now()): Promise<void> {
@@ -67,6 +78,7 @@ export class PartitionOwnership {
     const { prefix, instanceId } = this.settings;
     for (const partition of this.held) await this.commands.release(this.leaseKey(partition), instanceId);
     this.held.clear();
+    this.renewedAt.clear();
     await this.redis.zrem(`${prefix}:members`, instanceId);
   }
 
@@ -77,8 +89,13 @@ export class PartitionOwnership {
   private async renewHeld(): Promise<void> {
     const { instanceId, ttlMs } = this.settings;
     for (const partition of [...this.held]) {
-      if (await this.commands.renew(this.leaseKey(partition), instanceId, ttlMs)) continue;
+      const startedAt = Date.now();
+      if (await this.commands.renew(this.leaseKey(partition), instanceId, ttlMs)) {
+        this.renewedAt.set(partition, startedAt);
+        continue;
+      }
       this.held.delete(partition);
+      this.renewedAt.delete(partition);
       this.handingOver.delete(partition);
       this.listener.lost(partition);
     }
@@ -86,8 +103,10 @@ export class PartitionOwnership {
 
   private async tryAcquire(partition: string): Promise<void> {
     const { instanceId, ttlMs } = this.settings;
+    const startedAt = Date.now();
     if (!(await this.commands.acquire(this.leaseKey(partition), instanceId, ttlMs))) return;
     this.held.add(partition);
+    this.renewedAt.set(partition, startedAt);
     this.listener.acquired(partition);
   }
 
@@ -99,6 +118,7 @@ export class PartitionOwnership {
     if (!this.listener.idle(partition)) return;
     await this.commands.release(this.leaseKey(partition), this.settings.instanceId);
     this.held.delete(partition);
+    this.renewedAt.delete(partition);
     this.handingOver.delete(partition);
   }
 }

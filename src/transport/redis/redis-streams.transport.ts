@@ -68,6 +68,7 @@ export class RedisStreamsTransport implements BusTransport {
         claimIdleMs: this.options.claimIdleMs ?? this.ttlMs,
         streamOf: (partition) => this.streamKey(lane, Number(partition)),
         acknowledge: (partition, ids) => this.acknowledge(lane, partition, ids),
+        surelyHolds: (partition) => this.work.get(lane)?.ownership.surelyHolds(partition) ?? false,
         warn: host.warn,
       });
       const partitions = Array.from({ length: this.partitions }, (_, index) => String(index));
@@ -85,6 +86,10 @@ export class RedisStreamsTransport implements BusTransport {
     if (commands === undefined || this.host === undefined) throw new Error('The Redis transport has not started: call app.init() first');
     const stream = this.streamKey(lane, partitionOf(orderingKey(message), this.partitions));
     await admit(commands, stream, this.host.capacity[lane], ['m', JSON.stringify(message)], signal);
+  }
+
+  mayHandle(lane: LaneName, message: unknown): boolean {
+    return this.work.get(lane)?.reader.mayHandle(message) ?? true;
   }
 
   finished(lane: LaneName, message: unknown, acknowledge: boolean): void {
