@@ -41,6 +41,9 @@ export class LaneReader implements OwnershipListener {
   private readonly inFlight = new Map<object, InFlight>();
   private readonly inFlightIds = new Map<string, Set<string>>();
   private readonly acks = new Set<Promise<unknown>>();
+  /** Entries to acknowledge, by partition: sent together once per event-loop turn. */
+  private toAcknowledge = new Map<string, InFlight[]>();
+  private flushScheduled = false;
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined = undefined;
 
@@ -61,8 +64,9 @@ export class LaneReader implements OwnershipListener {
     await this.running;
   }
 
-  /** Waits for the acknowledgements under way. */
+  /** Waits for the acknowledgements under way (and those not yet sent). */
   async settled(): Promise<void> {
+    if (this.flushScheduled) this.flushAcknowledgements();
     while (this.acks.size > 0) await Promise.all(this.acks);
   }
 
@@ -94,17 +98,33 @@ export class LaneReader implements OwnershipListener {
     if (entry === undefined) return;
     this.inFlight.delete(message as object);
     if (!acknowledge) return this.forget(entry);
-    const ack = this.settings
-      .acknowledge(entry.partition, [entry.id])
-      .then((acked) => {
-        if (acked === undefined) this.settings.warn(`Lost partition ${entry.partition} before acknowledging ${entry.id}: another instance will deliver it again`);
-      })
-      .catch((error: unknown) => this.settings.warn(`Acknowledging ${entry.id} failed (it will be delivered again): ${describeError(error)}`))
-      .finally(() => {
-        this.forget(entry);
-        this.acks.delete(ack);
-      });
-    this.acks.add(ack);
+    let batch = this.toAcknowledge.get(entry.partition);
+    if (batch === undefined) this.toAcknowledge.set(entry.partition, (batch = []));
+    batch.push(entry);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushAcknowledgements());
+  }
+
+  /** One fenced acknowledgement per partition for everything finished in this turn. */
+  private flushAcknowledgements(): void {
+    this.flushScheduled = false;
+    const batches = this.toAcknowledge;
+    this.toAcknowledge = new Map();
+    for (const [partition, entries] of batches) {
+      const ids = entries.map((entry) => entry.id);
+      const ack = this.settings
+        .acknowledge(partition, ids)
+        .then((acked) => {
+          if (acked === undefined) this.settings.warn(`Lost partition ${partition} before acknowledging ${ids.length} entries: another instance will deliver them again`);
+        })
+        .catch((error: unknown) => this.settings.warn(`Acknowledging ${ids.length} entries failed (they will be delivered again): ${describeError(error)}`))
+        .finally(() => {
+          for (const entry of entries) this.forget(entry);
+          this.acks.delete(ack);
+        });
+      this.acks.add(ack);
+    }
   }
 
   private async loop(): Promise<void> {

@@ -135,7 +135,9 @@ export class RedisStreamsTransport implements BusTransport {
 
   private connect(): Redis {
     const { connection } = this.options;
-    const options = { lazyConnect: false, maxRetriesPerRequest: null } as const;
+    // Auto-pipelining sends the commands of one event-loop turn together (many publishes and acknowledgements
+    // at once); no request limit, so commands wait through a reconnect instead of failing.
+    const options = { lazyConnect: false, maxRetriesPerRequest: null, enableAutoPipelining: true } as const;
     if (typeof connection === 'string') return new Redis(connection, options);
     if (connection instanceof Redis) return connection.duplicate(options);
     return new Redis({ ...connection, ...options });
