@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import { MessageBusService } from '../../src/index.js';
 import type { BusContext, InboundMessage } from '../../src/index.js';
 import { redisStreamsTransport } from '../../src/transport/redis/index.js';
+import { partitionOf } from '../../src/transport/redis/partition-of.js';
+import { rendezvousOwner } from '../../src/transport/redis/rendezvous.js';
 import type { RedisStreamsTransport } from '../../src/transport/redis/index.js';
 import { eventually, inboundMessage } from '../support/messages.js';
 import { redisAvailable, startRedis } from '../support/redis-server.js';
@@ -95,6 +97,34 @@ describeWithRedis('the lanes on Redis Streams, three bus instances against a rea
     const redelivered = log.find((entry) => entry.chatId === 'doomed');
     expect(redelivered?.instance).not.toBe(victim.name);
     expect(redelivered?.deliveryCount).toBe(2);
+  }, 30_000);
+
+  it('does not let a new holder take a message over while its handler still works on it, however long that takes', async () => {
+    const prefix = newPrefix();
+    const log: (Handled & { at: number })[] = [];
+    const handlerMs = TTL_MS * 4; // far longer than claimIdleMs
+    const slow = (name: string) => async (message: InboundMessage, ctx: BusContext<InboundMessage>) => {
+      log.push({ instance: name, chatId: message.chatId, seq: 0, deliveryCount: ctx.deliveryCount, at: Date.now() });
+      await new Promise((resolve) => setTimeout(resolve, handlerMs));
+    };
+    const a = await instance('a', prefix, slow('a'));
+    await a.bus.publishInbound(inboundMessage('long', { chatId: 'slow-chat' }));
+    await eventually(() => log.length === 1, 5000);
+    const startedAt = log[0].at;
+    // a loses the lease while alive (say Redis lost the key), and b, which rendezvous hashing prefers, takes it.
+    const partition = partitionOf('telegram:slow-chat', 8);
+    const nameOfB = ['b', 'c', 'd', 'e', 'f', 'g', 'h'].find((name) => rendezvousOwner(String(partition), ['a', name]) === name) as string;
+    const redis = new Redis(server.port, '127.0.0.1');
+    await redis.del(`${prefix}:inbound:lease:${partition}`);
+    redis.disconnect();
+    await instance(nameOfB, prefix, slow(nameOfB));
+    // While a's call runs, its entry stays fresh: b waits instead of starting the same message beside it.
+    await new Promise((resolve) => setTimeout(resolve, handlerMs - 200));
+    expect(log).toHaveLength(1);
+    // Once a's call is over (its acknowledgement refused: it no longer holds the lease), b delivers it again.
+    await eventually(() => log.length === 2, 10_000);
+    expect(log[1]).toMatchObject({ instance: nameOfB, deliveryCount: 2 });
+    expect(log[1].at - startedAt).toBeGreaterThanOrEqual(handlerMs);
   }, 30_000);
 
   it('hands a draining instance’s partitions over to the others', async () => {

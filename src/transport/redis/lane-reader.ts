@@ -86,6 +86,18 @@ export class LaneReader implements OwnershipListener {
     return (this.inFlightIds.get(partition)?.size ?? 0) === 0;
   }
 
+  /**
+   * Marks the entries still being handled as fresh (`XCLAIM ... JUSTID` resets their idle time without
+   * counting a delivery), so that a long handler call is not taken over by another instance meanwhile.
+   */
+  async touchInFlight(): Promise<void> {
+    const { group, consumer, streamOf } = this.settings;
+    for (const [partition, ids] of this.inFlightIds) {
+      if (ids.size === 0) continue;
+      await this.redis.xclaim(streamOf(partition), group, consumer, 0, ...ids, 'JUSTID');
+    }
+  }
+
   /** Whether a handler may start on a message this reader fed: not once its partition may have moved. */
   mayHandle(message: unknown): boolean {
     const entry = typeof message === 'object' && message !== null ? this.inFlight.get(message) : undefined;

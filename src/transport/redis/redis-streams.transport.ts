@@ -113,9 +113,10 @@ export class RedisStreamsTransport implements BusTransport {
   }
 
   private async tick(): Promise<void> {
-    for (const [lane, { ownership }] of this.work) {
+    for (const [lane, { ownership, reader }] of this.work) {
       try {
         await ownership.tick();
+        await reader.touchInFlight();
       } catch (error) {
         this.host?.warn(`Renewing the ${lane} partitions failed: ${describeError(error)}`);
       }
