@@ -105,10 +105,20 @@ export class Lane<T> implements AsyncIterable<T> {
     return this.unobservedPublish(message, options);
   }
 
-  private unobservedPublish(message: T, options: LaneCallOptions | undefined): Promise<void> {
+  /**
+   * Why a publish of `message` would be refused right now: the validator's error, a `TypeError` for a signal
+   * that is not an `AbortSignal`, or `BusClosedError` once the lane is closed (counted as a rejection);
+   * `undefined` when it would be accepted or wait for room. A transport publishing on the lane's behalf asks it.
+   */
+  refusal(message: T, options?: LaneCallOptions): unknown {
     const invalid = this.validationError(message) ?? this.signalError(options, 'publish');
-    if (invalid !== undefined) return Promise.reject(invalid);
-    if (this.isClosed) return Promise.reject(this.closedError());
+    if (invalid !== undefined) return invalid;
+    return this.isClosed ? this.closedError() : undefined;
+  }
+
+  private unobservedPublish(message: T, options: LaneCallOptions | undefined): Promise<void> {
+    const refusal = this.refusal(message, options);
+    if (refusal !== undefined) return Promise.reject(refusal);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return this.publishers.publish(message, signal);

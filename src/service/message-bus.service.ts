@@ -131,21 +131,21 @@ export class MessageBusService implements BeforeApplicationShutdown, OnApplicati
 
   /** Publishes a message from a chat channel to the agent; waits while the inbound lane is full. */
   publishInbound(message: InboundMessage, options?: LaneCallOptions): Promise<void> {
-    if (this.transport !== undefined) return this.transport.publish('inbound', message, options, this.closed);
+    if (this.transport !== undefined) return this.transport.publish(this.inbound, message, options);
     return this.inbound.publish(message, options);
   }
 
   /** Publishes a reply to a chat; waits while the outbound lane is full. */
   publishOutbound(message: OutboundMessage, options?: LaneCallOptions): Promise<void> {
     this.channelHub?.answerPublished(message);
-    if (this.transport !== undefined) return this.transport.publish('outbound', message, options, this.closed);
+    if (this.transport !== undefined) return this.transport.publish(this.outbound, message, options);
     return this.outbound.publish(message, options);
   }
 
   /** Publishes media to a chat; waits while the outbound media lane is full. */
   publishOutboundMedia(message: OutboundMediaMessage, options?: LaneCallOptions): Promise<void> {
     this.channelHub?.answerPublished(message);
-    if (this.transport !== undefined) return this.transport.publish('outboundMedia', message, options, this.closed);
+    if (this.transport !== undefined) return this.transport.publish(this.outboundMedia, message, options);
     return this.outboundMedia.publish(message, options);
   }
 

@@ -1,10 +1,13 @@
 import type { Logger } from '@nestjs/common';
-import { invalidSignalError, isAbortSignal } from '../bus/abort-signal.js';
-import { BusClosedError } from '../bus/bus-closed.error.js';
 import type { LaneCallOptions } from '../bus/lane.js';
-import { MESSAGE_VALIDATORS } from '../bus/message.validators.js';
 import type { LaneName } from '../bus/messages.interface.js';
 import type { BusTransport, LocalLane } from '../transport/bus-transport.interface.js';
+
+/** What publishing through a transport asks of the local lane. */
+interface RefusingLane {
+  readonly name: LaneName;
+  refusal(message: never, options?: LaneCallOptions): unknown;
+}
 
 /**
  * The bus's side of a transport: publishes go to it (checked as a lane checks them), the dispatchers tell it
@@ -16,16 +19,15 @@ export class TransportLink {
     private readonly logger: Logger,
   ) {}
 
-  publish(lane: LaneName, message: unknown, options: LaneCallOptions | undefined, closed: boolean): Promise<void> {
-    try {
-      MESSAGE_VALIDATORS[lane](message as never);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const signal = options?.signal;
-    if (signal !== undefined && !isAbortSignal(signal)) return Promise.reject(invalidSignalError(`publish (${lane})`, signal));
-    if (closed) return Promise.reject(new BusClosedError());
-    return this.transport.publish(lane, message, signal);
+  /**
+   * Publishes through the transport what the local lane would accept: refused as the lane refuses (a bad
+   * message or signal, and once the lane is closed, which for the outbound lanes comes after the inbound
+   * handlers finished, so their replies are still accepted while the bus drains).
+   */
+  publish(lane: RefusingLane, message: unknown, options: LaneCallOptions | undefined): Promise<void> {
+    const refusal = lane.refusal(message as never, options);
+    if (refusal !== undefined) return Promise.reject(refusal);
+    return this.transport.publish(lane.name, message, options?.signal);
   }
 
   /** Starts the transport feeding the lanes that have a dispatcher, which report back what they finished. */

@@ -167,6 +167,31 @@ describeWithRedis('the lanes on Redis Streams, three bus instances against a rea
     ]);
   }, 30_000);
 
+  it('accepts the replies an inbound handler publishes while the bus drains, as in memory', async () => {
+    const prefix = newPrefix();
+    const replies: Promise<void>[] = [];
+    let bus: MessageBusService | undefined;
+    const started: string[] = [];
+    const a = await instance('a', prefix, async (message: InboundMessage) => {
+      started.push(message.chatId);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const reply = (bus as MessageBusService).publishOutbound({ channel: message.channel, chatId: message.chatId, content: 'answer' });
+      replies.push(reply);
+      await reply;
+    });
+    bus = a.bus;
+    await new Promise((resolve) => setTimeout(resolve, TTL_MS / 2));
+    await a.bus.publishInbound(inboundMessage('question', { chatId: 'drain' }));
+    await eventually(() => started.length === 1, 5000);
+    running.splice(running.indexOf(a.bus), 1);
+    await a.bus.close();
+    await expect(Promise.all(replies)).resolves.toBeDefined();
+    const redis = new Redis(server.port, '127.0.0.1');
+    const stored = await Promise.all(Array.from({ length: 8 }, (_, p) => redis.xlen(`${prefix}:outbound:stream:${p}`)));
+    expect(stored.reduce((sum, length) => sum + length, 0)).toBe(1);
+    redis.disconnect();
+  }, 30_000);
+
   it('holds a partition’s backlog at the lane capacity: publishers wait, nothing is trimmed', async () => {
     const prefix = newPrefix();
     let release: () => void = () => undefined;
