@@ -7,6 +7,7 @@
 import dispatch from './dispatch.js';
 import flood from './flood.js';
 import flood1m from './flood-1m.js';
+import redis from './redis.js';
 import shutdown from './shutdown.js';
 import streaming from './streaming.js';
 import throughput from './throughput.js';
@@ -18,4 +19,5 @@ export const scenarios = [
   shutdown,
   streaming,
   dispatch,
+  redis,
 ];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { admit } from '../../src/transport/redis/admit.js';
+import { Admission } from '../../src/transport/redis/admission.js';
 import { partitionOf } from '../../src/transport/redis/partition-of.js';
 import { TransportCommands } from '../../src/transport/redis/transport-commands.js';
 import { redisAvailable, startRedis } from '../support/redis-server.js';
@@ -33,6 +33,8 @@ describeWithRedis('the Redis transport steps, against a real redis-server', () =
   let other: Redis;
   let commands: TransportCommands;
   let otherCommands: TransportCommands;
+  let admission: Admission;
+  const admit = (stream: string, capacity: number, payload: string, signal?: AbortSignal): Promise<void> => admission.admit(stream, capacity, payload, signal);
 
   beforeAll(async () => {
     server = await startRedis();
@@ -40,6 +42,7 @@ describeWithRedis('the Redis transport steps, against a real redis-server', () =
     other = new Redis(server.port, '127.0.0.1', { lazyConnect: false, maxRetriesPerRequest: 2 });
     commands = new TransportCommands(redis);
     otherCommands = new TransportCommands(other);
+    admission = new Admission(commands);
   }, 20_000);
 
   afterAll(async () => {
@@ -51,28 +54,28 @@ describeWithRedis('the Redis transport steps, against a real redis-server', () =
   it('admits entries up to the capacity, then holds publishers until an acknowledgement makes room', async () => {
     const stream = 'test:admit';
     await redis.xgroup('CREATE', stream, 'bus', '$', 'MKSTREAM');
-    const ids = [];
-    for (let i = 0; i < 3; i++) ids.push(await admit(commands, stream, 3, ['m', `message ${i}`]));
+    for (let i = 0; i < 3; i++) await admit(stream, 3, `message ${i}`);
     let admitted = false;
-    const waiting = admit(commands, stream, 3, ['m', 'message 3']).then((id) => {
+    const waiting = admit(stream, 3, 'message 3').then(() => {
       admitted = true;
-      return id;
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(admitted).toBe(false);
     expect(await redis.xlen(stream)).toBe(3);
     // A consumer reads one, and its holder acknowledges it: the stream has room again.
-    await redis.xreadgroup('GROUP', 'bus', 'c1', 'COUNT', 1, 'STREAMS', stream, '>');
+    const [[, [[id, fields]]]] = (await redis.xreadgroup('GROUP', 'bus', 'c1', 'COUNT', 1, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
+    expect(fields).toEqual(['m', 'message 0']);
     await commands.acquire('test:lease:admit', 'me', 10_000);
-    expect(await commands.acknowledge('test:lease:admit', 'me', stream, 'bus', [ids[0]])).toBe(1);
+    expect(await commands.acknowledge('test:lease:admit', 'me', stream, 'bus', [id])).toBe(1);
     await waiting;
     expect(admitted).toBe(true);
-    expect(await redis.xlen(stream)).toBe(3);
+    const entries = (await redis.xrange(stream, '-', '+')).map(([, [, payload]]) => payload);
+    expect(entries).toEqual(['message 1', 'message 2', 'message 3']);
   });
 
   it('never lets the backlog pass the capacity, whatever the number of publishers', async () => {
     const stream = 'test:many';
-    const publishers = Array.from({ length: 20 }, (_, i) => admit(commands, stream, 5, ['m', String(i)], AbortSignal.timeout(300)).catch(() => 'gave up'));
+    const publishers = Array.from({ length: 20 }, (_, i) => admit(stream, 5, String(i), AbortSignal.timeout(300)).catch(() => 'gave up'));
     const outcomes = await Promise.all(publishers);
     expect(await redis.xlen(stream)).toBe(5);
     expect(outcomes.filter((outcome) => outcome !== 'gave up')).toHaveLength(5);
@@ -80,21 +83,44 @@ describeWithRedis('the Redis transport steps, against a real redis-server', () =
 
   it('rejects a publisher whose signal aborts while the stream is full, and adds nothing', async () => {
     const stream = 'test:abort';
-    await admit(commands, stream, 1, ['m', 'first']);
+    await admit(stream, 1, 'first');
     const controller = new AbortController();
-    const waiting = admit(commands, stream, 1, ['m', 'second'], controller.signal);
+    const waiting = admit(stream, 1, 'second', controller.signal);
     controller.abort(new Error('webhook timed out'));
     await expect(waiting).rejects.toThrow('webhook timed out');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await redis.xlen(stream)).toBe(1);
   });
 
+  it('admits publishes made together in call order, each exactly once, withdrawing only those whose signal aborted', async () => {
+    const stream = 'test:order';
+    const lease = 'test:lease:order';
+    await redis.xgroup('CREATE', stream, 'bus', '$', 'MKSTREAM');
+    await commands.acquire(lease, 'me', 10_000);
+    const aborted = new Set([7, 120, 121, 399]);
+    const controllers = new Map([...aborted].map((i) => [i, new AbortController()]));
+    const outcomes = Array.from({ length: 400 }, (_, i) => admit(stream, 50, String(i), controllers.get(i)?.signal).then(() => 'admitted', () => 'withdrawn'));
+    for (const controller of controllers.values()) controller.abort(new Error('gave up'));
+    const seen: string[] = [];
+    while (seen.length < 400 - aborted.size) {
+      const read = (await redis.xreadgroup('GROUP', 'bus', 'c1', 'COUNT', 30, 'BLOCK', 1000, 'STREAMS', stream, '>')) as [string, [string, string[]][]][] | null;
+      const entries = read?.[0][1] ?? [];
+      expect(await redis.xlen(stream)).toBeLessThanOrEqual(50);
+      seen.push(...entries.map(([, [, payload]]) => payload));
+      if (entries.length > 0) await commands.acknowledge(lease, 'me', stream, 'bus', entries.map(([id]) => id));
+      admission.roomMade(stream);
+    }
+    const expected = Array.from({ length: 400 }, (_, i) => i).filter((i) => !aborted.has(i));
+    expect(seen).toEqual(expected.map(String));
+    expect(await Promise.all(outcomes)).toEqual(Array.from({ length: 400 }, (_, i) => (aborted.has(i) ? 'withdrawn' : 'admitted')));
+  });
+
   it('fences a lease: once it lapsed and another instance took it, the old holder can neither renew nor acknowledge', async () => {
     const lease = 'test:lease:p0';
     const stream = 'test:fenced';
     await redis.xgroup('CREATE', stream, 'bus', '$', 'MKSTREAM');
-    const id = await admit(commands, stream, 10, ['m', 'hello']);
-    await redis.xreadgroup('GROUP', 'bus', 'old', 'COUNT', 1, 'STREAMS', stream, '>');
+    await admit(stream, 10, 'hello');
+    const [[, [[id]]]] = (await redis.xreadgroup('GROUP', 'bus', 'old', 'COUNT', 1, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
     expect(await commands.acquire(lease, 'old', 100)).toBe(true);
     expect(await otherCommands.acquire(lease, 'new', 100)).toBe(false);
     expect(await commands.renew(lease, 'old', 100)).toBe(true);

@@ -4,14 +4,16 @@
  */
 
 /**
- * Admission with backpressure: adds the entry only while the stream's backlog (its length: acknowledged
- * entries are deleted) is under the capacity. KEYS[1] the stream; ARGV[1] the capacity; ARGV[2..] field,
- * value pairs. Returns the new entry id, or `false` when the stream is full (the publisher waits and retries).
+ * Admission with backpressure, many entries at once: adds, in order, as many of the given messages as fit
+ * while the stream's backlog (its length: acknowledged entries are deleted) stays under the capacity.
+ * KEYS[1] the stream; ARGV[1] the capacity; ARGV[2..] the messages (each becomes an entry with one field, `m`).
+ * Returns how many were added: the first ones; the others wait and are offered again.
  * Never trims: trimming would delete entries nobody has handled.
  */
 export const ADMIT = `
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
-return redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
+local count = math.min(#ARGV - 1, tonumber(ARGV[1]) - redis.call('XLEN', KEYS[1]))
+for i = 1, count do redis.call('XADD', KEYS[1], '*', 'm', ARGV[i + 1]) end
+return math.max(count, 0)
 `;
 
 /**

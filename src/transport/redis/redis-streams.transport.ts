@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { describeError, readStringField } from '../../bus/describe.js';
 import type { LaneName } from '../../bus/messages.interface.js';
 import type { BusTransport, TransportHost } from '../bus-transport.interface.js';
-import { admit } from './admit.js';
+import { Admission } from './admission.js';
 import { LaneReader } from './lane-reader.js';
 import { partitionOf } from './partition-of.js';
 import { PartitionOwnership } from './partition-ownership.js';
@@ -35,6 +35,7 @@ export class RedisStreamsTransport implements BusTransport {
   private readonly instanceId: string;
   private redis: Redis | undefined = undefined;
   private commands: TransportCommands | undefined = undefined;
+  private admission: Admission | undefined = undefined;
   private host: TransportHost | undefined = undefined;
   private readonly work = new Map<LaneName, LaneWork>();
   private heartbeat: NodeJS.Timeout | undefined = undefined;
@@ -59,6 +60,7 @@ export class RedisStreamsTransport implements BusTransport {
       throw new Error(`The bus cannot reach Redis: ${describeError(error)}`, { cause: error });
     });
     this.commands = new TransportCommands(redis);
+    this.admission = new Admission(this.commands);
     for (const [lane, local] of Object.entries(host.lanes) as [LaneName, NonNullable<TransportHost['lanes'][LaneName]>][]) {
       const blocking = redis.duplicate();
       const reader = new LaneReader(local, redis, blocking, {
@@ -82,10 +84,10 @@ export class RedisStreamsTransport implements BusTransport {
   }
 
   async publish(lane: LaneName, message: unknown, signal?: AbortSignal): Promise<void> {
-    const commands = this.commands;
-    if (commands === undefined || this.host === undefined) throw new Error('The Redis transport has not started: call app.init() first');
+    const { admission, host } = this;
+    if (admission === undefined || host === undefined) throw new Error('The Redis transport has not started: call app.init() first');
     const stream = this.streamKey(lane, partitionOf(orderingKey(message), this.partitions));
-    await admit(commands, stream, this.host.capacity[lane], ['m', JSON.stringify(message)], signal);
+    await admission.admit(stream, host.capacity[lane], JSON.stringify(message), signal);
   }
 
   mayHandle(lane: LaneName, message: unknown): boolean {
@@ -127,7 +129,11 @@ export class RedisStreamsTransport implements BusTransport {
     const { commands } = this;
     const work = this.work.get(lane);
     if (commands === undefined || work === undefined) return Promise.resolve(undefined);
-    return commands.acknowledge(work.ownership.leaseKey(partition), this.instanceId, this.streamKey(lane, Number(partition)), GROUP, ids);
+    const stream = this.streamKey(lane, Number(partition));
+    return commands.acknowledge(work.ownership.leaseKey(partition), this.instanceId, stream, GROUP, ids).then((acked) => {
+      if (acked !== undefined) this.admission?.roomMade(stream);
+      return acked;
+    });
   }
 
   private streamKey(lane: LaneName, partition: number): string {

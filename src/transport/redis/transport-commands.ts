@@ -3,7 +3,7 @@ import { ACK_IF_HOLDER, ADMIT, RELEASE_IF_HOLDER, RENEW_IF_HOLDER } from './redi
 
 /** The scripts as ioredis commands (ioredis loads each once with EVALSHA, and again if the server forgot it). */
 interface ScriptedRedis extends Redis {
-  agentBusAdmit(stream: string, capacity: number, ...fields: string[]): Promise<string | null>;
+  agentBusAdmit(stream: string, capacity: number, ...messages: string[]): Promise<number>;
   agentBusAckIfHolder(lease: string, stream: string, token: string, group: string, ...ids: string[]): Promise<number>;
   agentBusRenewIfHolder(lease: string, token: string, ttlMs: number): Promise<number>;
   agentBusReleaseIfHolder(lease: string, token: string): Promise<number>;
@@ -21,9 +21,9 @@ export class TransportCommands {
     this.redis = redis as ScriptedRedis;
   }
 
-  /** Adds the entry if the stream's backlog is under `capacity`; `undefined` when it is full. */
-  async admit(stream: string, capacity: number, fields: readonly string[]): Promise<string | undefined> {
-    return (await this.redis.agentBusAdmit(stream, capacity, ...fields)) ?? undefined;
+  /** Adds the first of `messages` that fit under the stream's `capacity`, in order; resolves with how many. */
+  admit(stream: string, capacity: number, messages: readonly string[]): Promise<number> {
+    return this.redis.agentBusAdmit(stream, capacity, ...messages);
   }
 
   /** Takes the lease if nobody holds it. */
