@@ -2,7 +2,7 @@
  * Runs the benchmarks: `npm run bench` (full run) or `node bench/run.js --quick` (CI-sized smoke).
  *
  *   --quick          small counts and fewer rounds; results go to bench/results.quick.json
- *   --only=a,b       run only the named scenarios (throughput, flood, flood-1m, shutdown, streaming, dispatch)
+ *   --only=a,b       run only the named scenarios (throughput, flood, flood-1m, shutdown, streaming, dispatch, redis)
  *   --out=file       where to write the results document (default bench/results.json)
  *   --summary        print one line at the end instead of the tables and the progress (the smoke run in npm test)
  *

@@ -1,7 +1,8 @@
 /**
  * One application instance of the Redis scenario, in a worker thread of its own (its own event loop, as a
- * separate process would have): either this package with the Redis Streams transport and an `@OnInbound`
- * handler, or a BullMQ queue and worker doing the same work.
+ * separate process would have): this package with the Redis Streams transport and an `@OnInbound` handler
+ * (`ours`), the same in memory (`memory`, the reference: what the transport costs), or a BullMQ queue and
+ * worker doing the same work (`bullmq`).
  *
  * The instance publishes the messages of its own chats, each chat's in order (one publisher per chat, as
  * webhooks of different chats arrive concurrently), and handles whatever its partitions or its worker get.
@@ -34,7 +35,7 @@ async function handle(m) {
 
 const message = (chat, seq) => ({ channel: 'bench', senderId: 'u', chatId: `chat-${chat}`, content: 'hello', seq, sentAt: now() });
 
-async function startOurs() {
+async function startOurs({ inMemory }) {
   const { BusModule, MessageBusService, OnInbound } = await import('../../dist/index.js');
   const { redisStreamsTransport } = await import('../../dist/transport/redis/index.js');
   const { createApp, decorateMethod, provider, rootModule } = await import('../nest.js');
@@ -45,7 +46,7 @@ async function startOurs() {
   }
   decorateMethod(Agent, 'handle', OnInbound({ concurrency }));
   provider(Agent);
-  const transport = redisStreamsTransport({ connection: url, prefix, leaseTtlMs });
+  const transport = inMemory ? undefined : redisStreamsTransport({ connection: url, prefix, leaseTtlMs });
   const app = await createApp({ module: rootModule('RedisBenchApp'), imports: [BusModule.forRoot({ transport })], providers: [Agent] });
   const bus = app.get(MessageBusService);
   return { publish: (m) => bus.publishInbound(m), close: () => app.close() };
@@ -78,7 +79,7 @@ async function publishAll(instance) {
 }
 
 try {
-  const instance = kind === 'ours' ? await startOurs() : await startBullMQ();
+  const instance = kind === 'bullmq' ? await startBullMQ() : await startOurs({ inMemory: kind === 'memory' });
   parentPort.on('message', async ({ type }) => {
     try {
       if (type === 'go') {

@@ -24,13 +24,15 @@ const HANDLERS = {
   io: { concurrency: 32, label: '2 ms I/O' },
 };
 const SIZES = {
-  full: { handlers: ['trivial', 'io'], trivial: 60_000, io: 30_000, firstRound: 0, rounds: 3, leaseTtlMs: 3000 },
+  full: { handlers: ['trivial', 'io'], trivial: 60_000, io: 30_000, firstRound: 0, rounds: 5, leaseTtlMs: 3000 },
   // The smoke run: one round per contestant, no warm-up, only the trivial handler.
   quick: { handlers: ['trivial'], trivial: 2_000, firstRound: 1, rounds: 1, leaseTtlMs: 1500 },
 };
 const INSTANCES = [1, 3];
 const KINDS = ['ours', 'bullmq'];
-const NAMES = { ours: 'nest-bus on Redis Streams (ours)', bullmq: 'BullMQ queue + worker' };
+const NAMES = { ours: 'nest-bus on Redis Streams (ours)', bullmq: 'BullMQ queue + worker', memory: 'nest-bus in memory (reference, no Redis)' };
+/** The in-memory bus runs as one instance only: instances share work only through a transport. */
+const kindsFor = (instances) => (instances === 1 ? [...KINDS, 'memory'] : KINDS);
 
 let rounds = 0;
 
@@ -124,7 +126,7 @@ async function stalled(shared, finished) {
 
 function contestant(kind, handlerName, instances, results) {
   const failed = results.find((r) => !r.complete);
-  const disordered = kind === 'ours' ? results.find((r) => r.outOfOrder > 0) : undefined;
+  const disordered = kind === 'bullmq' ? undefined : results.find((r) => r.outOfOrder > 0);
   const rate = median(results.map((r) => r.msgsPerSec));
   return {
     name: NAMES[kind],
@@ -162,20 +164,22 @@ export default {
       const contestants = [];
       for (const handlerName of size.handlers) {
         for (const instances of INSTANCES) {
-          const results = new Map(KINDS.map((kind) => [kind, []]));
+          const kinds = kindsFor(instances);
+          const results = new Map(kinds.map((kind) => [kind, []]));
           for (let r = size.firstRound; r <= size.rounds; r++) {
-            for (const kind of r % 2 === 0 ? KINDS : [...KINDS].reverse()) {
+            for (const kind of r % 2 === 0 ? kinds : [...kinds].reverse()) {
               const count = r === 0 ? Math.min(size[handlerName], 5000) : size[handlerName];
-              log(`  redis: ${NAMES[kind]}, ${HANDLERS[handlerName].label} handler, ${instances} instance(s), ${r === 0 ? 'warm-up' : `round ${r}`}, ${count} messages`);
               const result = await round(redis, kind, handlerName, instances, count, size.leaseTtlMs);
+              log(`  redis: ${NAMES[kind]}, ${HANDLERS[handlerName].label} handler, ${instances} instance(s), ${r === 0 ? 'warm-up' : `round ${r}`}, ${count} messages: ${fmtRate(result.msgsPerSec)} msgs/s`);
               if (r > 0) results.get(kind).push(result);
             }
           }
-          const ours = contestant('ours', handlerName, instances, results.get('ours'));
-          const bullmq = contestant('bullmq', handlerName, instances, results.get('bullmq'));
-          ours.xBullMQ = ours.msgsPerSec / bullmq.msgsPerSec;
-          bullmq.xBullMQ = 1;
-          contestants.push(ours, bullmq);
+          const bullmqRate = median(results.get('bullmq').map((r) => r.msgsPerSec));
+          for (const kind of kinds) {
+            const row = contestant(kind, handlerName, instances, results.get(kind));
+            row.xBullMQ = row.msgsPerSec / bullmqRate;
+            contestants.push(row);
+          }
         }
       }
       const header = ['contestant', 'status', 'handler', 'instances', 'msgs/s', 'per instance', 'x BullMQ', 'p50', 'p99', 'out of chat order'];

@@ -6,6 +6,8 @@ export interface LocalLane {
   readonly name: LaneName;
   readonly closed: boolean;
   publish(message: unknown, options?: LaneCallOptions): Promise<void>;
+  /** Enqueues at once if there is room: `false` when full; throws as `publish` rejects. */
+  tryPublish(message: unknown): boolean;
 }
 
 /** What the bus gives a transport when it starts. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { BusClosedError } from '../../src/index.js';
 import { Admission } from '../../src/transport/redis/admission.js';
 import { partitionOf } from '../../src/transport/redis/partition-of.js';
 import { TransportCommands } from '../../src/transport/redis/transport-commands.js';
@@ -66,7 +67,7 @@ describeWithRedis('the Redis transport steps, against a real redis-server', () =
     const [[, [[id, fields]]]] = (await redis.xreadgroup('GROUP', 'bus', 'c1', 'COUNT', 1, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
     expect(fields).toEqual(['m', 'message 0']);
     await commands.acquire('test:lease:admit', 'me', 10_000);
-    expect(await commands.acknowledge('test:lease:admit', 'me', stream, 'bus', [id])).toBe(1);
+    expect(await commands.acknowledge('me', 'bus', [{ lease: 'test:lease:admit', stream, ids: [id] }])).toEqual([1]);
     await waiting;
     expect(admitted).toBe(true);
     const entries = (await redis.xrange(stream, '-', '+')).map(([, [, payload]]) => payload);
@@ -107,12 +108,47 @@ describeWithRedis('the Redis transport steps, against a real redis-server', () =
       const entries = read?.[0][1] ?? [];
       expect(await redis.xlen(stream)).toBeLessThanOrEqual(50);
       seen.push(...entries.map(([, [, payload]]) => payload));
-      if (entries.length > 0) await commands.acknowledge(lease, 'me', stream, 'bus', entries.map(([id]) => id));
+      if (entries.length > 0) await commands.acknowledge('me', 'bus', [{ lease, stream, ids: entries.map(([id]) => id) }]);
       admission.roomMade(stream);
     }
     const expected = Array.from({ length: 400 }, (_, i) => i).filter((i) => !aborted.has(i));
     expect(seen).toEqual(expected.map(String));
     expect(await Promise.all(outcomes)).toEqual(Array.from({ length: 400 }, (_, i) => (aborted.has(i) ? 'withdrawn' : 'admitted')));
+  });
+
+  it('acknowledges several partitions in one call, each only under its own lease, however many entries', async () => {
+    const [mine, theirs] = ['test:multi:0', 'test:multi:1'];
+    for (const stream of [mine, theirs]) await redis.xgroup('CREATE', stream, 'bus', '$', 'MKSTREAM');
+    await commands.acquire('test:lease:multi:0', 'me', 10_000);
+    await otherCommands.acquire('test:lease:multi:1', 'other', 10_000);
+    for (let i = 0; i < 2500; i++) await admit(mine, 10_000, String(i));
+    await admit(theirs, 10, 'not mine');
+    const read = async (stream: string): Promise<string[]> => {
+      const result = (await redis.xreadgroup('GROUP', 'bus', 'me', 'COUNT', 5000, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
+      return result[0][1].map(([id]) => id);
+    };
+    const [myIds, theirIds] = [await read(mine), await read(theirs)];
+    const results = await commands.acknowledge('me', 'bus', [
+      { lease: 'test:lease:multi:0', stream: mine, ids: myIds },
+      { lease: 'test:lease:multi:1', stream: theirs, ids: theirIds },
+    ]);
+    expect(results).toEqual([2500, undefined]);
+    expect(await redis.xlen(mine)).toBe(0);
+    expect(await redis.xlen(theirs)).toBe(1);
+    expect(((await redis.xpending(theirs, 'bus')) as [number])[0]).toBe(1);
+  });
+
+  it('rejects the publishers still waiting when it closes with BusClosedError, and refuses later ones', async () => {
+    const stream = 'test:closing';
+    const closing = new Admission(commands);
+    await closing.admit(stream, 1, 'first');
+    const waiting = closing.admit(stream, 1, 'second');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    closing.close();
+    await expect(waiting).rejects.toBeInstanceOf(BusClosedError);
+    await expect(closing.admit('test:other', 10, 'late')).rejects.toBeInstanceOf(BusClosedError);
+    expect(await redis.xrange(stream, '-', '+')).toHaveLength(1);
+    expect(await redis.exists('test:other')).toBe(0);
   });
 
   it('fences a lease: once it lapsed and another instance took it, the old holder can neither renew nor acknowledge', async () => {
@@ -128,11 +164,11 @@ describeWithRedis('the Redis transport steps, against a real redis-server', () =
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await otherCommands.acquire(lease, 'new', 10_000)).toBe(true);
     expect(await commands.renew(lease, 'old', 100)).toBe(false);
-    expect(await commands.acknowledge(lease, 'old', stream, 'bus', [id])).toBeUndefined();
+    expect(await commands.acknowledge('old', 'bus', [{ lease, stream, ids: [id] }])).toEqual([undefined]);
     expect(await commands.release(lease, 'old')).toBe(false);
     // The entry is still pending, for the new holder to handle and acknowledge.
     expect(((await redis.xpending(stream, 'bus')) as [number])[0]).toBe(1);
-    expect(await otherCommands.acknowledge(lease, 'new', stream, 'bus', [id])).toBe(1);
+    expect(await otherCommands.acknowledge('new', 'bus', [{ lease, stream, ids: [id] }])).toEqual([1]);
     expect(await redis.xlen(stream)).toBe(0);
     expect(await otherCommands.release(lease, 'new')).toBe(true);
     expect(await redis.exists(lease)).toBe(0);

@@ -263,6 +263,39 @@ describeWithRedis('the lanes on Redis Streams across a Redis restart', () => {
   }, 40_000);
 });
 
+describeWithRedis('publishing while Redis is down', () => {
+  it('holds publishers until Redis is back; one whose signal aborts meanwhile is rejected with its reason and adds nothing', async () => {
+    const server = await startRedis(['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']);
+    const handled: string[] = [];
+    const transport = redisStreamsTransport({ connection: { host: '127.0.0.1', port: server.port }, prefix: 'down', partitions: 2, leaseTtlMs: 2000 });
+    const bus = new MessageBusService({ transport, drainTimeoutMs: 2000 });
+    try {
+      await bus.startDispatch({
+        inbound: [{ name: 'handle', channels: undefined, dispatch: {}, invoke: ((message: InboundMessage) => void handled.push(message.content)) as never }],
+        outbound: [],
+        outboundMedia: [],
+      });
+      await bus.publishInbound(inboundMessage('before'));
+      await eventually(() => handled.length === 1, 5000);
+      const restarting = server.restart(1500);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const startedAt = Date.now();
+      const givenUp = bus.publishInbound(inboundMessage('given up'), { signal: AbortSignal.timeout(200) });
+      const patient = bus.publishInbound(inboundMessage('patient'));
+      await expect(givenUp).rejects.toMatchObject({ name: 'TimeoutError' });
+      expect(Date.now() - startedAt).toBeLessThan(1000);
+      await restarting;
+      await patient;
+      await eventually(() => handled.includes('patient'), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(handled).toEqual(['before', 'patient']);
+    } finally {
+      await bus.close({ timeoutMs: 0 }).catch(() => undefined);
+      await server.stop();
+    }
+  }, 30_000);
+});
+
 /** What a paused instance looks like from Redis: it stops renewing its membership and leases. */
 function pause(transport: RedisStreamsTransport): void {
   clearInterval((transport as unknown as { heartbeat?: NodeJS.Timeout }).heartbeat);

@@ -1,3 +1,4 @@
+import { BusClosedError } from '../../bus/bus-closed.error.js';
 import type { TransportCommands } from './transport-commands.js';
 
 /** A publish waiting to be added to its stream. */
@@ -30,19 +31,23 @@ const MOST_PER_CALL = 256;
  * call per stream instead of one per message, which is most of what publishing costs). The script admits
  * the longest prefix that fits under the capacity; the rest wait, in order, and are tried again when this
  * instance acknowledges entries of that stream, or after a wait that doubles from 2 ms to 100 ms (room made
- * by other instances). A publisher whose signal aborts while waiting is rejected with its reason and adds
- * nothing; once its entry is in a call under way, the call's outcome stands.
+ * by other instances). While the connection is down, publishes wait here. A publisher whose signal aborts
+ * while waiting is rejected with its reason and adds nothing; once its entry is in a call under way, the
+ * call's outcome stands (it may have reached Redis).
  */
 export class Admission {
   private readonly queues = new Map<string, StreamQueue>();
   private readonly dirty = new Set<StreamQueue>();
   private flushScheduled = false;
+  private awaitingConnection = false;
+  private closed = false;
 
   constructor(private readonly commands: TransportCommands) {}
 
   /** Resolves once the payload is in the stream; rejects with the signal's reason if it aborts first. */
   admit(stream: string, capacity: number, payload: string, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.closed) return Promise.reject(new BusClosedError());
     const queue = this.queueOf(stream, capacity);
     return new Promise<void>((resolve, reject) => {
       const pending: Pending = { payload, resolve, reject, signal, onAbort: undefined };
@@ -63,6 +68,19 @@ export class Admission {
     queue.retry = undefined;
     queue.waitMs = FIRST_WAIT_MS;
     this.markDirty(queue);
+  }
+
+  /**
+   * The transport closes: publishers still waiting (for room, or for the connection) are rejected with
+   * `BusClosedError` and add nothing; later publishes are refused. Calls under way keep their outcome.
+   */
+  close(): void {
+    this.closed = true;
+    for (const queue of this.queues.values()) {
+      if (queue.retry !== undefined) clearTimeout(queue.retry);
+      queue.retry = undefined;
+      for (const pending of queue.pending.splice(0)) settle(pending).reject(new BusClosedError());
+    }
   }
 
   private queueOf(stream: string, capacity: number): StreamQueue {
@@ -87,6 +105,7 @@ export class Admission {
 
   private async send(queue: StreamQueue): Promise<void> {
     if (queue.sending || queue.pending.length === 0) return;
+    if (!this.commands.connected) return this.resumeOnConnection();
     queue.sending = true;
     const batch = queue.pending.splice(0, MOST_PER_CALL);
     let admitted = 0;
@@ -114,6 +133,19 @@ export class Admission {
     }, queue.waitMs);
     queue.retry.unref?.();
     queue.waitMs = Math.min(LONGEST_WAIT_MS, queue.waitMs * 2);
+  }
+
+  /**
+   * While the connection is down, publishes stay here rather than in the client's offline queue, so that a
+   * publisher whose signal aborts meanwhile is withdrawn (adding nothing); they go once it is back.
+   */
+  private resumeOnConnection(): void {
+    if (this.awaitingConnection) return;
+    this.awaitingConnection = true;
+    this.commands.onceConnected(() => {
+      this.awaitingConnection = false;
+      for (const queue of this.queues.values()) if (queue.retry === undefined) this.markDirty(queue);
+    });
   }
 
   /** After a call that left nothing refused: what queued up meanwhile goes next; an idle stream is forgotten. */

@@ -16,9 +16,18 @@ export interface ReaderSettings {
   streamOf(partition: string): string;
   /** Whether this instance surely still holds the partition (see `PartitionOwnership.surelyHolds`). */
   surelyHolds(partition: string): boolean;
-  /** Acknowledges entries of a partition, if this instance still holds it; `undefined` when it does not. */
-  acknowledge(partition: string, ids: readonly string[]): Promise<number | undefined>;
+  /**
+   * Acknowledges entries of several partitions at once, each only if this instance still holds it: per batch,
+   * how many were acknowledged, or `undefined` when it does not hold the partition any more.
+   */
+  acknowledge(batches: readonly PartitionAcknowledgement[]): Promise<(number | undefined)[]>;
   warn(message: string): void;
+}
+
+/** Entries of one partition to acknowledge. */
+export interface PartitionAcknowledgement {
+  readonly partition: string;
+  readonly ids: readonly string[];
 }
 
 /** An entry fed to the local lane and not yet finished. */
@@ -46,6 +55,8 @@ export class LaneReader implements OwnershipListener {
   private flushScheduled = false;
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined = undefined;
+  /** Wakes the loop when it waits for a partition to read. */
+  private wake: (() => void) | undefined = undefined;
 
   constructor(
     private readonly lane: LocalLane,
@@ -72,6 +83,7 @@ export class LaneReader implements OwnershipListener {
 
   acquired(partition: string): void {
     this.states.set(partition, 'claiming');
+    this.wake?.();
   }
 
   lost(partition: string): void {
@@ -118,25 +130,26 @@ export class LaneReader implements OwnershipListener {
     setImmediate(() => this.flushAcknowledgements());
   }
 
-  /** One fenced acknowledgement per partition for everything finished in this turn. */
+  /** One fenced acknowledgement call, for every partition, of everything finished in this turn. */
   private flushAcknowledgements(): void {
     this.flushScheduled = false;
-    const batches = this.toAcknowledge;
+    const batches = [...this.toAcknowledge].map(([partition, entries]) => ({ partition, entries, ids: entries.map((entry) => entry.id) }));
     this.toAcknowledge = new Map();
-    for (const [partition, entries] of batches) {
-      const ids = entries.map((entry) => entry.id);
-      const ack = this.settings
-        .acknowledge(partition, ids)
-        .then((acked) => {
+    if (batches.length === 0) return;
+    const ack = this.settings
+      .acknowledge(batches)
+      .then((results) =>
+        results.forEach((acked, index) => {
+          const { partition, ids } = batches[index];
           if (acked === undefined) this.settings.warn(`Lost partition ${partition} before acknowledging ${ids.length} entries: another instance will deliver them again`);
-        })
-        .catch((error: unknown) => this.settings.warn(`Acknowledging ${ids.length} entries failed (they will be delivered again): ${describeError(error)}`))
-        .finally(() => {
-          for (const entry of entries) this.forget(entry);
-          this.acks.delete(ack);
-        });
-      this.acks.add(ack);
-    }
+        }),
+      )
+      .catch((error: unknown) => this.settings.warn(`Acknowledging ${batches.reduce((sum, { ids }) => sum + ids.length, 0)} entries failed (they will be delivered again): ${describeError(error)}`))
+      .finally(() => {
+        for (const { entries } of batches) for (const entry of entries) this.forget(entry);
+        this.acks.delete(ack);
+      });
+    this.acks.add(ack);
   }
 
   private async loop(): Promise<void> {
@@ -146,7 +159,8 @@ export class LaneReader implements OwnershipListener {
         for (const [partition, state] of this.states) if (state === 'claiming') await this.claim(partition);
         const reading = [...this.states].filter(([, state]) => state === 'reading').map(([partition]) => partition);
         if (reading.length === 0) {
-          await sleep(BLOCK_MS, signal);
+          if (this.states.size === 0) await this.partitionAcquired(signal);
+          else await sleep(BLOCK_MS, signal);
           continue;
         }
         await this.readNew(reading);
@@ -156,6 +170,19 @@ export class LaneReader implements OwnershipListener {
         await sleep(BLOCK_MS * 5, signal).catch(() => undefined);
       }
     }
+  }
+
+  /** Resolves when this reader is given a partition, or the signal aborts. */
+  private partitionAcquired(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.wake = undefined;
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.wake = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** Takes over the entries an instance that died left pending; reading new ones waits until there are none. */
@@ -170,7 +197,10 @@ export class LaneReader implements OwnershipListener {
       const [next, entries] = (await this.redis.xautoclaim(stream, group, consumer, claimIdleMs, cursor, 'COUNT', this.settings.readCount)) as [string, (StreamEntry | null)[]];
       cursor = next;
       const fresh = entries.filter((entry): entry is StreamEntry => entry !== null && !this.inFlightIds.get(partition)?.has(entry[0]));
-      for (const entry of fresh) if (!(await this.feed(partition, entry, await this.deliveryCount(stream, entry[0])))) return;
+      for (const entry of fresh) {
+        const fed = this.feed(partition, entry, await this.deliveryCount(stream, entry[0]));
+        if (fed !== true && !(await fed)) return;
+      }
     } while (cursor !== '0-0' && this.states.get(partition) === 'claiming');
     const [pending] = (await this.redis.xpending(stream, group)) as [number];
     if (pending <= (this.inFlightIds.get(partition)?.size ?? 0) && this.states.get(partition) === 'claiming') this.states.set(partition, 'reading');
@@ -182,28 +212,41 @@ export class LaneReader implements OwnershipListener {
     const result = (await this.blocking.xreadgroup('GROUP', group, consumer, 'COUNT', readCount, 'BLOCK', BLOCK_MS, 'STREAMS', ...streams, ...streams.map(() => '>'))) as
       | [string, StreamEntry[]][]
       | null;
-    for (const [stream, entries] of result ?? []) {
-      const partition = partitions[streams.indexOf(stream)];
-      for (const entry of entries) if (!(await this.feed(partition, entry, 1))) return;
+    if (result === null) return;
+    // Round-robin over the partitions: the local lane then holds many chats at once, so that handlers run
+    // side by side, rather than one partition's few chats in a row.
+    const longest = Math.max(...result.map(([, entries]) => entries.length));
+    for (let index = 0; index < longest; index++) {
+      for (const [stream, entries] of result) {
+        if (index >= entries.length) continue;
+        const fed = this.feed(partitions[streams.indexOf(stream)], entries[index], 1);
+        if (fed !== true && !(await fed)) return;
+      }
     }
   }
 
-  /** Puts an entry into the local lane; `false` when the reader stops meanwhile (the entry stays pending). */
-  private async feed(partition: string, [id, fields]: StreamEntry, deliveryCount: number): Promise<boolean> {
+  /**
+   * Puts an entry into the local lane: at once when it has room (no await per entry), else waiting for room.
+   * `false` when the reader stops meanwhile (the entry stays pending for whoever holds the partition next).
+   */
+  private feed(partition: string, [id, fields]: StreamEntry, deliveryCount: number): boolean | Promise<boolean> {
     const message = JSON.parse(fields[fields.indexOf('m') + 1]) as object;
-    recordDelivery(message, deliveryCount);
+    if (deliveryCount > 1) recordDelivery(message, deliveryCount); // absent means the first delivery
     let ids = this.inFlightIds.get(partition);
     if (ids === undefined) this.inFlightIds.set(partition, (ids = new Set()));
     ids.add(id);
     this.inFlight.set(message, { partition, id });
-    try {
-      await this.lane.publish(message, { signal: this.stopping.signal });
-      return true;
-    } catch {
+    const notFed = (): false => {
       this.inFlight.delete(message);
       ids.delete(id);
       return false;
+    };
+    try {
+      if (this.lane.tryPublish(message)) return true;
+    } catch {
+      return notFed();
     }
+    return this.lane.publish(message, { signal: this.stopping.signal }).then(() => true, notFed);
   }
 
   private async deliveryCount(stream: string, id: string): Promise<number> {

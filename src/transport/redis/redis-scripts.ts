@@ -17,16 +17,32 @@ return math.max(count, 0)
 `;
 
 /**
- * A fenced acknowledgement: only the lease's holder may acknowledge. KEYS[1] the lease, KEYS[2] the stream;
- * ARGV[1] the holder's token, ARGV[2] the group, ARGV[3..] entry ids. Acknowledges and deletes the entries
- * (so the stream's length stays its backlog) and returns how many; `-1` when the lease is not the caller's.
+ * Fenced acknowledgements of several partitions at once: only a lease's holder may acknowledge its stream's
+ * entries. KEYS come in pairs, a lease and its stream; ARGV[1] the holder's token, ARGV[2] the group, then
+ * per pair the number of entry ids and the ids. Acknowledges and deletes the entries (so a stream's length
+ * stays its backlog; in slices, as Lua's `unpack` has a limit) and returns, per pair, how many were
+ * acknowledged, or `-1` when the lease is not the caller's (nothing of that stream changed).
  */
 export const ACK_IF_HOLDER = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local ids = { unpack(ARGV, 3) }
-local acked = redis.call('XACK', KEYS[2], ARGV[2], unpack(ids))
-redis.call('XDEL', KEYS[2], unpack(ids))
-return acked
+local results = {}
+local at = 3
+for pair = 1, #KEYS, 2 do
+  local count = tonumber(ARGV[at])
+  local first, last = at + 1, at + count
+  at = last + 1
+  if redis.call('GET', KEYS[pair]) ~= ARGV[1] then
+    results[#results + 1] = -1
+  else
+    local acked = 0
+    for from = first, last, 1000 do
+      local to = math.min(from + 999, last)
+      acked = acked + redis.call('XACK', KEYS[pair + 1], ARGV[2], unpack(ARGV, from, to))
+      redis.call('XDEL', KEYS[pair + 1], unpack(ARGV, from, to))
+    end
+    results[#results + 1] = acked
+  end
+end
+return results
 `;
 
 /** Extends a lease held by the caller. KEYS[1] the lease; ARGV[1] the token, ARGV[2] the TTL in ms. 1 or 0. */

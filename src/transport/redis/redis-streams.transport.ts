@@ -6,6 +6,7 @@ import type { LaneName } from '../../bus/messages.interface.js';
 import type { BusTransport, TransportHost } from '../bus-transport.interface.js';
 import { Admission } from './admission.js';
 import { LaneReader } from './lane-reader.js';
+import type { PartitionAcknowledgement } from './lane-reader.js';
 import { partitionOf } from './partition-of.js';
 import { PartitionOwnership } from './partition-ownership.js';
 import type { RedisStreamsTransportOptions } from './redis-streams-transport-options.interface.js';
@@ -38,6 +39,7 @@ export class RedisStreamsTransport implements BusTransport {
   private admission: Admission | undefined = undefined;
   private host: TransportHost | undefined = undefined;
   private readonly work = new Map<LaneName, LaneWork>();
+  private readonly streamKeys = new Map<LaneName, string[]>();
   private heartbeat: NodeJS.Timeout | undefined = undefined;
 
   constructor(private readonly options: RedisStreamsTransportOptions) {
@@ -69,7 +71,7 @@ export class RedisStreamsTransport implements BusTransport {
         readCount: this.options.readCount ?? 64,
         claimIdleMs: this.options.claimIdleMs ?? this.ttlMs,
         streamOf: (partition) => this.streamKey(lane, Number(partition)),
-        acknowledge: (partition, ids) => this.acknowledge(lane, partition, ids),
+        acknowledge: (batches) => this.acknowledge(lane, batches),
         surelyHolds: (partition) => this.work.get(lane)?.ownership.surelyHolds(partition) ?? false,
         warn: host.warn,
       });
@@ -104,6 +106,7 @@ export class RedisStreamsTransport implements BusTransport {
 
   async close(): Promise<void> {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.admission?.close();
     for (const { reader, ownership, blocking } of this.work.values()) {
       await reader.stop();
       await reader.settled();
@@ -125,19 +128,25 @@ export class RedisStreamsTransport implements BusTransport {
     }
   }
 
-  private acknowledge(lane: LaneName, partition: string, ids: readonly string[]): Promise<number | undefined> {
+  private async acknowledge(lane: LaneName, batches: readonly PartitionAcknowledgement[]): Promise<(number | undefined)[]> {
     const { commands } = this;
     const work = this.work.get(lane);
-    if (commands === undefined || work === undefined) return Promise.resolve(undefined);
-    const stream = this.streamKey(lane, Number(partition));
-    return commands.acknowledge(work.ownership.leaseKey(partition), this.instanceId, stream, GROUP, ids).then((acked) => {
-      if (acked !== undefined) this.admission?.roomMade(stream);
-      return acked;
-    });
+    if (commands === undefined || work === undefined) return batches.map(() => undefined);
+    const streams = batches.map(({ partition }) => this.streamKey(lane, Number(partition)));
+    const results = await commands.acknowledge(
+      this.instanceId,
+      GROUP,
+      batches.map(({ partition, ids }, index) => ({ lease: work.ownership.leaseKey(partition), stream: streams[index], ids })),
+    );
+    results.forEach((acked, index) => acked !== undefined && this.admission?.roomMade(streams[index]));
+    return results;
   }
 
+  /** The stream of a lane's partition; the keys are built once, so that publishing hashes no new string. */
   private streamKey(lane: LaneName, partition: number): string {
-    return `${this.prefix}:${lane}:stream:${partition}`;
+    let keys = this.streamKeys.get(lane);
+    if (keys === undefined) this.streamKeys.set(lane, (keys = Array.from({ length: this.partitions }, (_, index) => `${this.prefix}:${lane}:stream:${index}`)));
+    return keys[partition];
   }
 
   private connect(): Redis {
