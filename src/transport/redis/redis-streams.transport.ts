@@ -151,9 +151,9 @@ export class RedisStreamsTransport implements BusTransport {
 
   private connect(): Redis {
     const { connection } = this.options;
-    // Auto-pipelining sends the commands of one event-loop turn together (many publishes and acknowledgements
-    // at once); no request limit, so commands wait through a reconnect instead of failing.
-    const options = { lazyConnect: false, maxRetriesPerRequest: null, enableAutoPipelining: true } as const;
+    // No auto-pipelining: publishes and acknowledgements are already batched into few calls, and the client's
+    // per-turn pipeline costs more than it saves then. No request limit, so commands wait through a reconnect.
+    const options = { lazyConnect: false, maxRetriesPerRequest: null, enableAutoPipelining: false } as const;
     if (typeof connection === 'string') return new Redis(connection, options);
     if (connection instanceof Redis) return connection.duplicate(options);
     return new Redis({ ...connection, ...options });
