@@ -3,7 +3,8 @@
  *
  *   --quick          small counts and fewer rounds; results go to bench/results.quick.json
  *   --only=a,b       run only the named scenarios (throughput, flood, flood-1m, shutdown, streaming, dispatch, redis)
- *   --out=file       where to write the results document (default bench/results.json)
+ *   --out=file       where to write the results document (default bench/results.json; with --only,
+ *                    bench/results.only-<names>.json, so that a partial run never overwrites the full one)
  *   --summary        print one line at the end instead of the tables and the progress (the smoke run in npm test)
  *
  * Progress goes to stderr, the tables to stdout. Exits 1 when a contestant failed (error, lost or
@@ -34,7 +35,9 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const summary = args.includes('--summary');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const out = args.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? path.join(here, quick ? 'results.quick.json' : 'results.json');
+// A partial run writes beside the full run's document, never over it.
+const defaultOut = quick ? 'results.quick.json' : only ? `results.only-${only.join('-')}.json` : 'results.json';
+const out = args.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? path.join(here, defaultOut);
 
 if (!existsSync(path.join(here, '..', 'dist', 'index.js'))) {
   process.stderr.write('bench: dist/index.js is missing; build first (npm run build, or npm run bench which builds)\n');
