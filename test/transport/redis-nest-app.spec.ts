@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { BusModule, MessageBusService, OnInbound } from '../../src/index.js';
+import { BusModule, InvalidMessageError, MessageBusService, OnInbound } from '../../src/index.js';
 import type { BusContext, InboundMessage, LaneName, UndeliveredReason } from '../../src/index.js';
 import { redisStreamsTransport } from '../../src/transport/redis/index.js';
 import { eventually, inboundMessage } from '../support/messages.js';
@@ -77,6 +77,12 @@ describeWithRedis('the Redis transport in a Nest application, configured with fo
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(calls).toHaveLength(4);
       expect(reports).toHaveLength(1);
+      // A message JSON cannot hold is refused with a typed error, and nothing is stored.
+      const cyclic = inboundMessage('cyclic', { chatId: 'chat-c', metadata: {} });
+      (cyclic.metadata as Record<string, unknown>).self = cyclic;
+      await expect(bus.publishInbound(cyclic)).rejects.toBeInstanceOf(InvalidMessageError);
+      expect(await backlog()).toBe(0);
+
       await app.close();
       // The drain released the leases and left the members set.
       expect(await redis.keys('nest-app:*lease*')).toEqual([]);

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { describeError, readStringField } from '../../bus/describe.js';
+import { InvalidMessageError } from '../../bus/invalid-message.error.js';
 import type { LaneName } from '../../bus/messages.interface.js';
 import type { BusTransport, TransportHost } from '../bus-transport.interface.js';
 import { Admission } from './admission.js';
@@ -89,7 +90,7 @@ export class RedisStreamsTransport implements BusTransport {
     const { admission, host } = this;
     if (admission === undefined || host === undefined) throw new Error('The Redis transport has not started: call app.init() first');
     const stream = this.streamKey(lane, partitionOf(orderingKey(message), this.partitions));
-    await admission.admit(stream, host.capacity[lane], JSON.stringify(message), signal);
+    await admission.admit(stream, host.capacity[lane], serialize(lane, message), signal);
   }
 
   mayHandle(lane: LaneName, message: unknown): boolean {
@@ -157,6 +158,15 @@ export class RedisStreamsTransport implements BusTransport {
     if (typeof connection === 'string') return new Redis(connection, options);
     if (connection instanceof Redis) return connection.duplicate(options);
     return new Redis({ ...connection, ...options });
+  }
+}
+
+/** The message as stored: JSON. One that JSON cannot hold (a cycle, a BigInt) is refused as invalid, adding nothing. */
+function serialize(lane: LaneName, message: unknown): string {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    throw new InvalidMessageError(lane, 'message', `cannot be stored as JSON by the Redis transport (${describeError(error)})`, { cause: error });
   }
 }
 
