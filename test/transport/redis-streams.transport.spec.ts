@@ -192,6 +192,40 @@ describeWithRedis('the lanes on Redis Streams, three bus instances against a rea
     redis.disconnect();
   }, 30_000);
 
+  it('does not hold other chats up behind a flooding chat: only the flooding chat’s messages wait for its turn', async () => {
+    const prefix = newPrefix();
+    const hotPartition = partitionOf('telegram:hot', 8);
+    const coldChats = Array.from({ length: 100 }, (_, i) => `cold-${i}`)
+      .filter((chat) => partitionOf(`telegram:${chat}`, 8) !== hotPartition)
+      .slice(0, 5);
+    const coldHandledAt = new Map<string, number>();
+    let hotHandled = 0;
+    const a = await instance('a', prefix, async (message: InboundMessage) => {
+      if (message.chatId !== 'hot') return void coldHandledAt.set(message.chatId, Date.now());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      hotHandled++;
+    });
+    let flooding = true;
+    const flood = (async () => {
+      for (let seq = 0; flooding; seq++) await a.bus.publishInbound(inboundMessage(String(seq), { chatId: 'hot' }), { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+    })();
+    // The flood fills the hot chat's partition and its share of the local lane; then cold chats write, one
+    // every 30 ms, each in another partition.
+    await eventually(() => hotHandled >= 3, 5000);
+    const latencies: number[] = [];
+    for (const chat of coldChats) {
+      const publishedAt = Date.now();
+      await a.bus.publishInbound(inboundMessage('hello', { chatId: chat }));
+      await eventually(() => coldHandledAt.has(chat), 5000);
+      latencies.push((coldHandledAt.get(chat) as number) - publishedAt);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    flooding = false;
+    await flood;
+    // Behind the hot chat's backlog (64 in its partition, one handled every 20 ms) each would wait up to a second.
+    expect(Math.max(...latencies)).toBeLessThan(100);
+  }, 30_000);
+
   it('holds a partition’s backlog at the lane capacity: publishers wait, nothing is trimmed', async () => {
     const prefix = newPrefix();
     let release: () => void = () => undefined;

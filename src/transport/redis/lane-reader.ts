@@ -55,6 +55,10 @@ export class LaneReader implements OwnershipListener {
   private flushScheduled = false;
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined = undefined;
+  /** Entries waiting to enter the local lane (for room, or for their chat's turn). */
+  private entering = 0;
+  /** Wakes the loop when it waits for entries to enter the local lane. */
+  private entered: (() => void) | undefined = undefined;
   /** Wakes the loop when it waits for a partition to read. */
   private wake: (() => void) | undefined = undefined;
 
@@ -198,8 +202,8 @@ export class LaneReader implements OwnershipListener {
       cursor = next;
       const fresh = entries.filter((entry): entry is StreamEntry => entry !== null && !this.inFlightIds.get(partition)?.has(entry[0]));
       for (const entry of fresh) {
-        const fed = this.feed(partition, entry, await this.deliveryCount(stream, entry[0]));
-        if (fed !== true && !(await fed)) return;
+        this.feed(partition, entry, await this.deliveryCount(stream, entry[0]));
+        if (!(await this.roomToEnter())) return;
       }
     } while (cursor !== '0-0' && this.states.get(partition) === 'claiming');
     const [pending] = (await this.redis.xpending(stream, group)) as [number];
@@ -219,34 +223,53 @@ export class LaneReader implements OwnershipListener {
     for (let index = 0; index < longest; index++) {
       for (const [stream, entries] of result) {
         if (index >= entries.length) continue;
-        const fed = this.feed(partitions[streams.indexOf(stream)], entries[index], 1);
-        if (fed !== true && !(await fed)) return;
+        this.feed(partitions[streams.indexOf(stream)], entries[index], 1);
+        if (!(await this.roomToEnter())) return;
       }
     }
   }
 
   /**
-   * Puts an entry into the local lane: at once when it has room (no await per entry), else waiting for room.
-   * `false` when the reader stops meanwhile (the entry stays pending for whoever holds the partition next).
+   * Puts an entry into the local lane: at once when it has room. Otherwise the entry waits there, for room or
+   * for its chat's turn (the lane's per-chat limit), without holding up the entries of other chats behind it;
+   * the lane keeps each chat's entries in order. One the reader stops for stays pending in Redis.
    */
-  private feed(partition: string, [id, fields]: StreamEntry, deliveryCount: number): boolean | Promise<boolean> {
+  private feed(partition: string, [id, fields]: StreamEntry, deliveryCount: number): void {
     const message = JSON.parse(fields[fields.indexOf('m') + 1]) as object;
     if (deliveryCount > 1) recordDelivery(message, deliveryCount); // absent means the first delivery
     let ids = this.inFlightIds.get(partition);
     if (ids === undefined) this.inFlightIds.set(partition, (ids = new Set()));
     ids.add(id);
     this.inFlight.set(message, { partition, id });
-    const notFed = (): false => {
+    const notFed = (): void => {
       this.inFlight.delete(message);
       ids.delete(id);
-      return false;
     };
     try {
-      if (this.lane.tryPublish(message)) return true;
+      if (this.lane.tryPublish(message)) return;
     } catch {
       return notFed();
     }
-    return this.lane.publish(message, { signal: this.stopping.signal }).then(() => true, notFed);
+    this.entering++;
+    this.lane
+      .publish(message, { signal: this.stopping.signal })
+      .catch(notFed)
+      .finally(() => {
+        this.entering--;
+        this.entered?.();
+      });
+  }
+
+  /**
+   * Waits while `readCount` entries wait to enter the local lane (so what the reader holds stays bounded);
+   * `false` once the reader stops.
+   */
+  private async roomToEnter(): Promise<boolean> {
+    while (this.entering >= this.settings.readCount && !this.stopping.signal.aborted) {
+      await new Promise<void>((resolve) => (this.entered = resolve));
+      this.entered = undefined;
+    }
+    return !this.stopping.signal.aborted;
   }
 
   private async deliveryCount(stream: string, id: string): Promise<number> {
