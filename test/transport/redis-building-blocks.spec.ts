@@ -1,6 +1,9 @@
+import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { BusClosedError } from '../../src/index.js';
+import { Test } from '@nestjs/testing';
+import { BusClosedError, BusModule, InvalidBusOptionsError } from '../../src/index.js';
+import { redisStreamsTransport } from '../../src/transport/redis/index.js';
 import { Admission } from '../../src/transport/redis/admission.js';
 import { partitionOf } from '../../src/transport/redis/partition-of.js';
 import { TransportCommands } from '../../src/transport/redis/transport-commands.js';
@@ -25,6 +28,35 @@ describe('partitionOf', () => {
     const counts = new Array<number>(16).fill(0);
     for (let i = 0; i < 16_000; i++) counts[partitionOf(`telegram:${i}`, 16)]++;
     for (const count of counts) expect(Math.abs(count - 1000)).toBeLessThan(150);
+  });
+});
+
+describe('redisStreamsTransport options', () => {
+  const connection = 'redis://127.0.0.1:6379';
+
+  it.each([
+    [{ connection: 42 }, 'transport.connection', 'must be a redis:// URL, ioredis options or an ioredis client'],
+    [{ connection, partitions: 0 }, 'transport.partitions', 'must be an integer from 1 to 1024'],
+    [{ connection, partitions: 16.5 }, 'transport.partitions', 'must be an integer from 1 to 1024'],
+    [{ connection, partitions: '16' }, 'transport.partitions', 'must be an integer from 1 to 1024'],
+    [{ connection, leaseTtlMs: 50 }, 'transport.leaseTtlMs', 'must be an integer at least 100'],
+    [{ connection, claimIdleMs: -1 }, 'transport.claimIdleMs', 'must be an integer >= 0'],
+    [{ connection, readCount: 0 }, 'transport.readCount', 'must be an integer >= 1'],
+    [{ connection, connectTimeoutMs: Number.NaN }, 'transport.connectTimeoutMs', 'must be an integer >= 1'],
+    [{ connection, prefix: '' }, 'transport.prefix', 'must be a non-empty string without spaces'],
+    [{ connection, instanceId: 'my host' }, 'transport.instanceId', 'must be a non-empty string without spaces'],
+  ])('refuses %j, naming %s, when the transport is made (before any connection)', (options, option, problem) => {
+    const make = (): unknown => redisStreamsTransport(options as never);
+    expect(make).toThrow(InvalidBusOptionsError);
+    expect(make).toThrow(problem);
+    expect(() => make()).toThrow(expect.objectContaining({ option }) as never);
+  });
+
+  it('fails a Nest app at startup when forRootAsync builds a transport from a bad setting', async () => {
+    const build = Test.createTestingModule({
+      imports: [BusModule.forRootAsync({ useFactory: () => ({ transport: redisStreamsTransport({ connection, partitions: Number('sixteen') }) }) })],
+    }).compile();
+    await expect(build).rejects.toThrow(/BusModule option transport\.partitions must be an integer from 1 to 1024 \(got NaN\)/);
   });
 });
 

@@ -12,7 +12,7 @@ export interface RedisStreamsTransportOptions {
   leaseTtlMs?: number;
   /** An entry pending that long for another instance is taken over (its instance is presumed dead). @default leaseTtlMs */
   claimIdleMs?: number;
-  /** Entries read per call. @default 64 */
+  /** Entries read per partition and call; also how many read entries may wait to enter the local lane. @default 64 */
   readCount?: number;
   /** This instance's name in Redis. @default `${hostname}:${pid}:${random}` */
   instanceId?: string;

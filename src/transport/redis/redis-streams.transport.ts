@@ -1,6 +1,4 @@
 import { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { describeError, readStringField } from '../../bus/describe.js';
 import { InvalidMessageError } from '../../bus/invalid-message.error.js';
 import type { LaneName } from '../../bus/messages.interface.js';
@@ -12,6 +10,8 @@ import { partitionOf } from './partition-of.js';
 import { PartitionOwnership } from './partition-ownership.js';
 import type { RedisStreamsTransportOptions } from './redis-streams-transport-options.interface.js';
 import { TransportCommands } from './transport-commands.js';
+import { resolveTransportOptions } from './transport-options.js';
+import type { ResolvedTransportOptions } from './transport-options.js';
 
 const GROUP = 'agent-bus';
 
@@ -31,6 +31,7 @@ interface LaneWork {
  * first). Publishers wait while a partition's backlog is at the lane's capacity.
  */
 export class RedisStreamsTransport implements BusTransport {
+  private readonly options: ResolvedTransportOptions;
   private readonly prefix: string;
   private readonly partitions: number;
   private readonly ttlMs: number;
@@ -43,18 +44,20 @@ export class RedisStreamsTransport implements BusTransport {
   private readonly streamKeys = new Map<LaneName, string[]>();
   private heartbeat: NodeJS.Timeout | undefined = undefined;
 
-  constructor(private readonly options: RedisStreamsTransportOptions) {
-    this.prefix = options.prefix ?? 'agent-bus';
-    this.partitions = options.partitions ?? 16;
-    this.ttlMs = options.leaseTtlMs ?? 10_000;
-    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** @throws InvalidBusOptionsError naming the option, e.g. `transport.partitions`. */
+  constructor(options: RedisStreamsTransportOptions) {
+    this.options = resolveTransportOptions(options);
+    this.prefix = this.options.prefix;
+    this.partitions = this.options.partitions;
+    this.ttlMs = this.options.leaseTtlMs;
+    this.instanceId = this.options.instanceId;
   }
 
   async start(host: TransportHost): Promise<void> {
     this.host = host;
     const redis = this.connect();
     this.redis = redis;
-    const timeoutMs = this.options.connectTimeoutMs ?? 5000;
+    const timeoutMs = this.options.connectTimeoutMs;
     await Promise.race([
       redis.ping(),
       new Promise((_, reject) => setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms (${describeTarget(this.options.connection)})`)), timeoutMs).unref()),
@@ -69,8 +72,8 @@ export class RedisStreamsTransport implements BusTransport {
       const reader = new LaneReader(local, redis, blocking, {
         group: GROUP,
         consumer: this.instanceId,
-        readCount: this.options.readCount ?? 64,
-        claimIdleMs: this.options.claimIdleMs ?? this.ttlMs,
+        readCount: this.options.readCount,
+        claimIdleMs: this.options.claimIdleMs,
         streamOf: (partition) => this.streamKey(lane, Number(partition)),
         acknowledge: (batches) => this.acknowledge(lane, batches),
         surelyHolds: (partition) => this.work.get(lane)?.ownership.surelyHolds(partition) ?? false,
