@@ -226,6 +226,38 @@ describeWithRedis('the lanes on Redis Streams, three bus instances against a rea
     expect(Math.max(...latencies)).toBeLessThan(100);
   }, 30_000);
 
+  it('handles again, at once, the entries delivered to it whose reply it never got (taken with a lost connection)', async () => {
+    const prefix = newPrefix();
+    const handled: { content: string; deliveryCount: number }[] = [];
+    const redis = new Redis(server.port, '127.0.0.1');
+    try {
+      // An earlier run of instance 'a' was delivered an entry and never saw it.
+      const stream = `${prefix}:inbound:stream:${partitionOf('telegram:chat-1', 8)}`;
+      await redis.xgroup('CREATE', stream, 'agent-bus', '0', 'MKSTREAM');
+      await redis.xadd(stream, '*', 'm', JSON.stringify(inboundMessage('lost at startup')));
+      await redis.xreadgroup('GROUP', 'agent-bus', 'a', 'COUNT', 10, 'STREAMS', stream, '>');
+      const startedAt = Date.now();
+      await instance('a', prefix, (message: InboundMessage, ctx: BusContext<InboundMessage>) => void handled.push({ content: message.content, deliveryCount: ctx.deliveryCount }));
+      await eventually(() => handled.length === 1, 5000);
+      expect(Date.now() - startedAt).toBeLessThan(TTL_MS); // not after claimIdleMs, as another instance's would be
+      expect(handled[0]).toEqual({ content: 'lost at startup', deliveryCount: 2 });
+
+      // While it runs, another entry is delivered to it behind its back; then its connections drop and come back.
+      await redis.xadd(stream, '*', 'm', JSON.stringify(inboundMessage('lost in a reconnect')));
+      await redis.xreadgroup('GROUP', 'agent-bus', 'a', 'COUNT', 10, 'STREAMS', stream, '>');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(handled).toHaveLength(1);
+      await redis.call('CLIENT', 'KILL', 'SKIPME', 'yes');
+      await eventually(() => handled.length === 2, 5000);
+      expect(handled[1]).toEqual({ content: 'lost in a reconnect', deliveryCount: 2 });
+      const pending = async (): Promise<number> => ((await redis.xpending(stream, 'agent-bus')) as [number])[0];
+      for (const deadline = Date.now() + 2000; (await pending()) > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await pending()).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+  }, 30_000);
+
   it('holds a partition’s backlog at the lane capacity: publishers wait, nothing is trimmed', async () => {
     const prefix = newPrefix();
     let release: () => void = () => undefined;

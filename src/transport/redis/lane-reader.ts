@@ -4,31 +4,9 @@ import { describeError } from '../../bus/describe.js';
 import { sleep } from '../../bus/sleep.js';
 import type { LocalLane } from '../bus-transport.interface.js';
 import type { OwnershipListener } from './partition-ownership.js';
-
-type StreamEntry = [id: string, fields: string[]];
-
-/** What the reader needs to know of its lane's partitions. */
-export interface ReaderSettings {
-  readonly group: string;
-  readonly consumer: string;
-  readonly readCount: number;
-  readonly claimIdleMs: number;
-  streamOf(partition: string): string;
-  /** Whether this instance surely still holds the partition (see `PartitionOwnership.surelyHolds`). */
-  surelyHolds(partition: string): boolean;
-  /**
-   * Acknowledges entries of several partitions at once, each only if this instance still holds it: per batch,
-   * how many were acknowledged, or `undefined` when it does not hold the partition any more.
-   */
-  acknowledge(batches: readonly PartitionAcknowledgement[]): Promise<(number | undefined)[]>;
-  warn(message: string): void;
-}
-
-/** Entries of one partition to acknowledge. */
-export interface PartitionAcknowledgement {
-  readonly partition: string;
-  readonly ids: readonly string[];
-}
+import { recoverOwnPending, takeOverPending } from './pending-entries.js';
+import type { PendingEntrySink, StreamEntry } from './pending-entries.js';
+import type { ReaderSettings } from './reader-settings.interface.js';
 
 /** An entry fed to the local lane and not yet finished. */
 interface InFlight {
@@ -62,12 +40,31 @@ export class LaneReader implements OwnershipListener {
   /** Wakes the loop when it waits for a partition to read. */
   private wake: (() => void) | undefined = undefined;
 
+  private readonly pendingSink: PendingEntrySink;
+
   constructor(
     private readonly lane: LocalLane,
     private readonly redis: Redis,
     private readonly blocking: Redis,
     private readonly settings: ReaderSettings,
-  ) {}
+  ) {
+    const { group, consumer, readCount, claimIdleMs } = settings;
+    this.pendingSink = {
+      group,
+      consumer,
+      readCount,
+      claimIdleMs,
+      isInFlight: (partition, id) => this.inFlightIds.get(partition)?.has(id) === true,
+      stillClaiming: (partition) => this.states.get(partition) === 'claiming',
+      feed: (partition, entry, deliveryCount) => this.feed(partition, entry, deliveryCount),
+      roomToEnter: () => this.roomToEnter(),
+    };
+    let connected = blocking.status === 'ready';
+    blocking.on('ready', () => {
+      if (connected) this.reconnected();
+      connected = true;
+    });
+  }
 
   start(): void {
     this.running ??= this.loop();
@@ -88,6 +85,14 @@ export class LaneReader implements OwnershipListener {
   acquired(partition: string): void {
     this.states.set(partition, 'claiming');
     this.wake?.();
+  }
+
+  /**
+   * A connection came back: a read or an acknowledgement may have been lost with it (delivered by Redis, never
+   * seen here). Every partition is claimed again, which feeds such entries once more before reading on.
+   */
+  reconnected(): void {
+    for (const [partition, state] of this.states) if (state === 'reading') this.states.set(partition, 'claiming');
   }
 
   lost(partition: string): void {
@@ -189,23 +194,19 @@ export class LaneReader implements OwnershipListener {
     });
   }
 
-  /** Takes over the entries an instance that died left pending; reading new ones waits until there are none. */
+  /**
+   * Takes a partition's pending entries before reading new ones, so that a chat's older messages come first:
+   * this consumer's own that it lost track of, then those another instance left past `claimIdleMs`. Reading
+   * starts once nothing is pending but what this instance is handling.
+   */
   private async claim(partition: string): Promise<void> {
-    const { group, consumer, claimIdleMs, streamOf } = this.settings;
+    const { group, streamOf } = this.settings;
     const stream = streamOf(partition);
     await this.redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((error: unknown) => {
       if (!String(error).includes('BUSYGROUP')) throw error;
     });
-    let cursor = '0-0';
-    do {
-      const [next, entries] = (await this.redis.xautoclaim(stream, group, consumer, claimIdleMs, cursor, 'COUNT', this.settings.readCount)) as [string, (StreamEntry | null)[]];
-      cursor = next;
-      const fresh = entries.filter((entry): entry is StreamEntry => entry !== null && !this.inFlightIds.get(partition)?.has(entry[0]));
-      for (const entry of fresh) {
-        this.feed(partition, entry, await this.deliveryCount(stream, entry[0]));
-        if (!(await this.roomToEnter())) return;
-      }
-    } while (cursor !== '0-0' && this.states.get(partition) === 'claiming');
+    if (!(await recoverOwnPending(this.redis, stream, partition, this.pendingSink))) return;
+    if (!(await takeOverPending(this.redis, stream, partition, this.pendingSink))) return;
     const [pending] = (await this.redis.xpending(stream, group)) as [number];
     if (pending <= (this.inFlightIds.get(partition)?.size ?? 0) && this.states.get(partition) === 'claiming') this.states.set(partition, 'reading');
   }
@@ -270,11 +271,6 @@ export class LaneReader implements OwnershipListener {
       this.entered = undefined;
     }
     return !this.stopping.signal.aborted;
-  }
-
-  private async deliveryCount(stream: string, id: string): Promise<number> {
-    const [entry] = (await this.redis.xpending(stream, this.settings.group, id, id, 1)) as [string, string, number, number][];
-    return entry?.[3] ?? 2;
   }
 
   private forget(entry: InFlight): void {

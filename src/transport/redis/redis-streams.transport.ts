@@ -5,7 +5,7 @@ import type { LaneName } from '../../bus/messages.interface.js';
 import type { BusTransport, TransportHost } from '../bus-transport.interface.js';
 import { Admission } from './admission.js';
 import { LaneReader } from './lane-reader.js';
-import type { PartitionAcknowledgement } from './lane-reader.js';
+import type { PartitionAcknowledgement } from './reader-settings.interface.js';
 import { partitionOf } from './partition-of.js';
 import { PartitionOwnership } from './partition-ownership.js';
 import type { RedisStreamsTransportOptions } from './redis-streams-transport-options.interface.js';
@@ -84,6 +84,10 @@ export class RedisStreamsTransport implements BusTransport {
       this.work.set(lane, { ownership, reader, blocking });
       reader.start();
     }
+    // The main connection carries the acknowledgements: one lost with it leaves entries pending for this instance.
+    redis.on('ready', () => {
+      for (const { reader } of this.work.values()) reader.reconnected();
+    });
     await this.tick();
     this.heartbeat = setInterval(() => void this.tick(), Math.max(10, Math.floor(this.ttlMs / 3)));
     this.heartbeat.unref();
