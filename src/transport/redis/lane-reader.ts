@@ -18,10 +18,11 @@ interface InFlight {
 const BLOCK_MS = 100;
 
 /**
- * Feeds one lane of this instance from the partitions it holds. A partition just taken first hands over its
- * pending entries (those of an instance that died: `XAUTOCLAIM` past `claimIdleMs`), and reads new entries
- * only once none of another instance are pending, so a chat's older messages come first. Each entry goes into
- * the local lane (waiting while it is full) and is acknowledged when the dispatcher is done with it.
+ * Feeds one lane of this instance from the partitions it holds. A partition just taken (or held across a lost
+ * connection) first gives its pending entries: this instance's own that it lost track of, then those of an
+ * instance that died (past `claimIdleMs`); new entries are read only once nothing else is pending, so a chat's
+ * older messages come first. Each entry goes into the local lane, where one whose chat is at its limit waits
+ * without holding up the others, and is acknowledged when the dispatcher is done with it.
  */
 export class LaneReader implements OwnershipListener {
   private readonly states = new Map<string, 'claiming' | 'reading'>();
