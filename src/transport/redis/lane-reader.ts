@@ -12,6 +12,8 @@ import type { ReaderSettings } from './reader-settings.interface.js';
 interface InFlight {
   readonly partition: string;
   readonly id: string;
+  /** A handler was not started on it (the partition may have moved): it must not be acknowledged here. */
+  left?: boolean;
 }
 
 /** How long a blocking read waits, so that changes of the held partitions are seen soon. */
@@ -38,6 +40,11 @@ export class LaneReader implements OwnershipListener {
   private entering = 0;
   /** Wakes the loop when it waits for entries to enter the local lane. */
   private entered: (() => void) | undefined = undefined;
+  /**
+   * Counts reconnections: a reply that arrives after one may answer a command sent again, and follow one whose
+   * reply was lost; its entries are then left to the claim that follows, which feeds them all in order.
+   */
+  private connections = 0;
   /** Wakes the loop when it waits for a partition to read. */
   private wake: (() => void) | undefined = undefined;
 
@@ -59,6 +66,7 @@ export class LaneReader implements OwnershipListener {
       stillClaiming: (partition) => this.states.get(partition) === 'claiming',
       feed: (partition, entry, deliveryCount) => this.feed(partition, entry, deliveryCount),
       roomToEnter: () => this.roomToEnter(),
+      connections: () => this.connections,
     };
     let connected = blocking.status === 'ready';
     blocking.on('ready', () => {
@@ -93,6 +101,7 @@ export class LaneReader implements OwnershipListener {
    * seen here). Every partition is claimed again, which feeds such entries once more before reading on.
    */
   reconnected(): void {
+    this.connections++;
     for (const [partition, state] of this.states) if (state === 'reading') this.states.set(partition, 'claiming');
   }
 
@@ -123,7 +132,9 @@ export class LaneReader implements OwnershipListener {
   /** Whether a handler may start on a message this reader fed: not once its partition may have moved. */
   mayHandle(message: unknown): boolean {
     const entry = typeof message === 'object' && message !== null ? this.inFlight.get(message) : undefined;
-    return entry === undefined || this.settings.surelyHolds(entry.partition);
+    if (entry === undefined || this.settings.surelyHolds(entry.partition)) return true;
+    entry.left = true;
+    return false;
   }
 
   /** The dispatcher is done with a message this reader fed. */
@@ -131,6 +142,13 @@ export class LaneReader implements OwnershipListener {
     const entry = typeof message === 'object' && message !== null ? this.inFlight.get(message) : undefined;
     if (entry === undefined) return;
     this.inFlight.delete(message as object);
+    if (entry.left === true) {
+      // Left unhandled: pending in Redis for the partition's holder. If that is still this instance once its
+      // lease is surely its own again, claiming the partition feeds the entry once more.
+      this.forget(entry);
+      if (this.states.get(entry.partition) === 'reading') this.states.set(entry.partition, 'claiming');
+      return;
+    }
     if (!acknowledge) return this.forget(entry);
     let batch = this.toAcknowledge.get(entry.partition);
     if (batch === undefined) this.toAcknowledge.set(entry.partition, (batch = []));
@@ -202,6 +220,8 @@ export class LaneReader implements OwnershipListener {
    */
   private async claim(partition: string): Promise<void> {
     const { group, streamOf } = this.settings;
+    // Not while the lease may have lapsed (a pause, an outage): what is fed now would not be handled.
+    if (!this.settings.surelyHolds(partition)) return;
     const stream = streamOf(partition);
     await this.redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM').catch((error: unknown) => {
       if (!String(error).includes('BUSYGROUP')) throw error;
@@ -215,10 +235,11 @@ export class LaneReader implements OwnershipListener {
   private async readNew(partitions: readonly string[]): Promise<void> {
     const { group, consumer, readCount, streamOf } = this.settings;
     const streams = partitions.map((partition) => streamOf(partition));
+    const connections = this.connections;
     const result = (await this.blocking.xreadgroup('GROUP', group, consumer, 'COUNT', readCount, 'BLOCK', BLOCK_MS, 'STREAMS', ...streams, ...streams.map(() => '>'))) as
       | [string, StreamEntry[]][]
       | null;
-    if (result === null) return;
+    if (result === null || connections !== this.connections) return;
     // Round-robin over the partitions: the local lane then holds many chats at once, so that handlers run
     // side by side, rather than one partition's few chats in a row.
     const longest = Math.max(...result.map(([, entries]) => entries.length));

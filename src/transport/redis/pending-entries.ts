@@ -16,6 +16,8 @@ export interface PendingEntrySink {
   feed(partition: string, entry: StreamEntry, deliveryCount: number): void;
   /** Waits until more entries may be fed; `false` once the reader stops. */
   roomToEnter(): Promise<boolean>;
+  /** How many times a connection came back: a claim under way across one starts over (see `LaneReader`). */
+  connections(): number;
 }
 
 /** `XPENDING` extended form: id, consumer, idle ms, deliveries. */
@@ -25,16 +27,18 @@ type PendingSummary = [id: string, consumer: string, idleMs: number, deliveries:
  * Feeds the entries delivered to this very consumer that it no longer has: their reply was lost with the
  * connection (a Redis restart, a network cut), or their acknowledgement failed. Nobody else would deliver them
  * while this instance holds the partition, so they are claimed again at once and handled again (at least once).
- * `false` once the reader stops.
+ * `false` once the reader stops, or when a connection came back meanwhile (the claim starts over).
  */
 export async function recoverOwnPending(redis: Redis, stream: string, partition: string, sink: PendingEntrySink): Promise<boolean> {
   const { group, consumer, readCount } = sink;
+  const connections = sink.connections();
   for (let start = '-'; sink.stillClaiming(partition); ) {
     const page = (await redis.xpending(stream, group, start, '+', readCount, consumer)) as PendingSummary[];
     const lost = page.filter(([id]) => !sink.isInFlight(partition, id));
     if (lost.length > 0) {
       const deliveries = new Map(lost.map(([id, , , count]) => [id, count + 1]));
       const entries = (await redis.xclaim(stream, group, consumer, 0, ...lost.map(([id]) => id))) as (StreamEntry | null)[];
+      if (sink.connections() !== connections) return false;
       for (const entry of entries) {
         if (entry === null) continue; // deleted meanwhile
         sink.feed(partition, entry, deliveries.get(entry[0]) ?? 2);
@@ -49,13 +53,15 @@ export async function recoverOwnPending(redis: Redis, stream: string, partition:
 
 /**
  * Takes over the entries another instance left pending past `claimIdleMs` (it died, or lost the partition),
- * oldest first, and feeds them. `false` once the reader stops.
+ * oldest first, and feeds them. `false` once the reader stops, or when a connection came back meanwhile.
  */
 export async function takeOverPending(redis: Redis, stream: string, partition: string, sink: PendingEntrySink): Promise<boolean> {
   const { group, consumer, readCount, claimIdleMs } = sink;
+  const connections = sink.connections();
   let cursor = '0-0';
   do {
     const [next, entries] = (await redis.xautoclaim(stream, group, consumer, claimIdleMs, cursor, 'COUNT', readCount)) as [string, (StreamEntry | null)[]];
+    if (sink.connections() !== connections) return false;
     cursor = next;
     for (const entry of entries) {
       if (entry === null || sink.isInFlight(partition, entry[0])) continue;

@@ -43,6 +43,7 @@ export class RedisStreamsTransport implements BusTransport {
   private readonly work = new Map<LaneName, LaneWork>();
   private readonly streamKeys = new Map<LaneName, string[]>();
   private heartbeat: NodeJS.Timeout | undefined = undefined;
+  private ticking = false;
 
   /** @throws InvalidBusOptionsError naming the option, e.g. `transport.partitions`. */
   constructor(options: RedisStreamsTransportOptions) {
@@ -126,6 +127,18 @@ export class RedisStreamsTransport implements BusTransport {
   }
 
   private async tick(): Promise<void> {
+    // One at a time: while Redis is unreachable a tick waits, and one started beside it could renew from a
+    // stale view (and drop a partition the other just took back).
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.tickLanes();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tickLanes(): Promise<void> {
     for (const [lane, { ownership, reader }] of this.work) {
       try {
         await ownership.tick();
