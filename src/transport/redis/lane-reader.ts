@@ -3,6 +3,7 @@ import { recordDelivery } from '../../bus/delivery-info.js';
 import { describeError } from '../../bus/describe.js';
 import { sleep } from '../../bus/sleep.js';
 import type { LocalLane } from '../bus-transport.interface.js';
+import { AcknowledgementBatch } from './acknowledgement-batch.js';
 import type { OwnershipListener } from './partition-ownership.js';
 import { recoverOwnPending, takeOverPending } from './pending-entries.js';
 import type { PendingEntrySink, StreamEntry } from './pending-entries.js';
@@ -30,10 +31,8 @@ export class LaneReader implements OwnershipListener {
   private readonly states = new Map<string, 'claiming' | 'reading'>();
   private readonly inFlight = new Map<object, InFlight>();
   private readonly inFlightIds = new Map<string, Set<string>>();
-  private readonly acks = new Set<Promise<unknown>>();
-  /** Entries to acknowledge, by partition: sent together once per event-loop turn. */
-  private toAcknowledge = new Map<string, InFlight[]>();
-  private flushScheduled = false;
+  /** Entries to acknowledge: sent together once per event-loop turn. */
+  private readonly acknowledgements: AcknowledgementBatch<InFlight>;
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined = undefined;
   /** Entries waiting to enter the local lane (for room, or for their chat's turn). */
@@ -56,6 +55,11 @@ export class LaneReader implements OwnershipListener {
     private readonly blocking: Redis,
     private readonly settings: ReaderSettings,
   ) {
+    this.acknowledgements = new AcknowledgementBatch<InFlight>({
+      acknowledge: (batches) => settings.acknowledge(batches),
+      warn: (message) => settings.warn(message),
+      settled: (entry) => this.forget(entry),
+    });
     const { group, consumer, readCount, claimIdleMs } = settings;
     this.pendingSink = {
       group,
@@ -86,9 +90,8 @@ export class LaneReader implements OwnershipListener {
   }
 
   /** Waits for the acknowledgements under way (and those not yet sent). */
-  async settled(): Promise<void> {
-    if (this.flushScheduled) this.flushAcknowledgements();
-    while (this.acks.size > 0) await Promise.all(this.acks);
+  settled(): Promise<void> {
+    return this.acknowledgements.settled();
   }
 
   acquired(partition: string): void {
@@ -150,34 +153,7 @@ export class LaneReader implements OwnershipListener {
       return;
     }
     if (!acknowledge) return this.forget(entry);
-    let batch = this.toAcknowledge.get(entry.partition);
-    if (batch === undefined) this.toAcknowledge.set(entry.partition, (batch = []));
-    batch.push(entry);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flushAcknowledgements());
-  }
-
-  /** One fenced acknowledgement call, for every partition, of everything finished in this turn. */
-  private flushAcknowledgements(): void {
-    this.flushScheduled = false;
-    const batches = [...this.toAcknowledge].map(([partition, entries]) => ({ partition, entries, ids: entries.map((entry) => entry.id) }));
-    this.toAcknowledge = new Map();
-    if (batches.length === 0) return;
-    const ack = this.settings
-      .acknowledge(batches)
-      .then((results) =>
-        results.forEach((acked, index) => {
-          const { partition, ids } = batches[index];
-          if (acked === undefined) this.settings.warn(`Lost partition ${partition} before acknowledging ${ids.length} entries: another instance will deliver them again`);
-        }),
-      )
-      .catch((error: unknown) => this.settings.warn(`Acknowledging ${batches.reduce((sum, { ids }) => sum + ids.length, 0)} entries failed (they will be delivered again): ${describeError(error)}`))
-      .finally(() => {
-        for (const { entries } of batches) for (const entry of entries) this.forget(entry);
-        this.acks.delete(ack);
-      });
-    this.acks.add(ack);
+    this.acknowledgements.add(entry);
   }
 
   private async loop(): Promise<void> {
