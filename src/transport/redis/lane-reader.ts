@@ -218,12 +218,14 @@ export class LaneReader implements OwnershipListener {
     if (result === null || connections !== this.connections) return;
     // Round-robin over the partitions: the local lane then holds many chats at once, so that handlers run
     // side by side, rather than one partition's few chats in a row.
-    const longest = Math.max(...result.map(([, entries]) => entries.length));
+    const read = result.map(([stream, entries]) => ({ partition: partitions[streams.indexOf(stream)], entries }));
+    const longest = Math.max(...read.map(({ entries }) => entries.length));
     for (let index = 0; index < longest; index++) {
-      for (const [stream, entries] of result) {
+      for (const { partition, entries } of read) {
         if (index >= entries.length) continue;
-        this.feed(partitions[streams.indexOf(stream)], entries[index], 1);
-        if (!(await this.roomToEnter())) return;
+        this.feed(partition, entries[index], 1);
+        const room = this.roomToEnter();
+        if (room !== true && !(await room)) return;
       }
     }
   }
@@ -260,15 +262,20 @@ export class LaneReader implements OwnershipListener {
   }
 
   /**
-   * Waits while `readCount` entries wait to enter the local lane (so what the reader holds stays bounded);
+   * Whether the reader may feed on: `true` at once while fewer than `readCount` entries wait to enter the local
+   * lane (no await per entry), else a promise of it once one entered (so what the reader holds stays bounded);
    * `false` once the reader stops.
    */
-  private async roomToEnter(): Promise<boolean> {
-    while (this.entering >= this.settings.readCount && !this.stopping.signal.aborted) {
-      await new Promise<void>((resolve) => (this.entered = resolve));
-      this.entered = undefined;
-    }
-    return !this.stopping.signal.aborted;
+  private roomToEnter(): boolean | Promise<boolean> {
+    const { signal } = this.stopping;
+    if (this.entering < this.settings.readCount || signal.aborted) return !signal.aborted;
+    return (async () => {
+      while (this.entering >= this.settings.readCount && !signal.aborted) {
+        await new Promise<void>((resolve) => (this.entered = resolve));
+        this.entered = undefined;
+      }
+      return !signal.aborted;
+    })();
   }
 
   private forget(entry: InFlight): void {

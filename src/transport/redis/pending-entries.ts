@@ -14,8 +14,8 @@ export interface PendingEntrySink {
   /** Whether the partition is still being claimed (not lost or handed over meanwhile). */
   stillClaiming(partition: string): boolean;
   feed(partition: string, entry: StreamEntry, deliveryCount: number): void;
-  /** Waits until more entries may be fed; `false` once the reader stops. */
-  roomToEnter(): Promise<boolean>;
+  /** Whether more entries may be fed: `true` at once, else a promise of it; `false` once the reader stops. */
+  roomToEnter(): boolean | Promise<boolean>;
   /** How many times a connection came back: a claim under way across one starts over (see `LaneReader`). */
   connections(): number;
 }
