@@ -1,16 +1,8 @@
 import { KeyIndex } from './key-index.js';
-import type { IndexEntry, KeyKind } from './key-index.js';
+import type { KeyKind } from './key-index.js';
+import { KeySlot } from './key-slot.js';
 import { WaiterQueue } from './waiter-queue.js';
 import type { Waiter } from './waiter-queue.js';
-
-/** One key's share of a lane: its pending messages and the publishers waiting for a free slot. */
-export interface KeySlot<T> extends IndexEntry {
-  /** Messages accepted and not released, plus waiters holding a slot. */
-  pending: number;
-  waiting: WaiterQueue<WaitingPublisher<T>> | undefined;
-  /** Whatever the lane's consumer keeps per key (the dispatcher: its handlers' key states). */
-  attachment: unknown;
-}
 
 /**
  * A publisher waiting on a lane: for space, or (with per-key admission) for its key to have a free slot.
@@ -101,14 +93,5 @@ export class KeyAdmission<T> {
 }
 
 function newSlot<T>(outer: string, inner: string | undefined): KeySlot<T> {
-  return {
-    outer,
-    inner,
-    pending: 0,
-    waiting: undefined,
-    attachment: undefined,
-    get idle() {
-      return this.pending <= 0 && (this.waiting === undefined || this.waiting.length === 0);
-    },
-  };
+  return new KeySlot<T>(outer, inner);
 }

@@ -1,4 +1,4 @@
-import type { KeySlot } from './key-admission.js';
+import type { KeySlot } from './key-slot.js';
 import type { Waiter } from './waiter-queue.js';
 
 /** Options of {@link Lane.publish} and {@link Lane.receive}. */

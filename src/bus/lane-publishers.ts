@@ -1,6 +1,7 @@
 import type { AbortWatch } from './abort-watch.js';
 import { KeyAdmission } from './key-admission.js';
-import type { KeySlot, WaitingPublisher } from './key-admission.js';
+import type { WaitingPublisher } from './key-admission.js';
+import type { KeySlot } from './key-slot.js';
 import type { KeyKind } from './key-index.js';
 import { WaiterQueue } from './waiter-queue.js';
 
@@ -10,7 +11,7 @@ const ENQUEUED: Promise<void> = Promise.resolve();
 export interface LaneRoom<T> {
   /** Hands the message on or buffers it; `false` when the lane is full. */
   offer(message: T, slot: KeySlot<T> | undefined): boolean;
-  readonly closed: boolean;
+  isClosed(): boolean;
 }
 
 /**
@@ -150,7 +151,7 @@ export class LanePublishers<T> {
         // A publisher that gives up while holding its key's slot hands the slot on; one still waiting for a
         // slot leaves the count of key waiters.
         const admission = this.admission;
-        if (!this.lane.closed && publisher.slot !== undefined && admission !== undefined) {
+        if (!this.lane.isClosed() && publisher.slot !== undefined && admission !== undefined) {
           if (publisher.reserved) this.admitNextOfKey(admission.releaseSlot(publisher.slot));
           else admission.forget(publisher);
         }

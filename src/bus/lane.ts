@@ -3,7 +3,7 @@ import type { LaneName } from './messages.interface.js';
 import type { BusObserver } from './bus-observer.interface.js';
 import { AbortWatch } from './abort-watch.js';
 import { invalidSignalError, isAbortSignal } from './abort-signal.js';
-import type { KeySlot } from './key-admission.js';
+import type { KeySlot } from './key-slot.js';
 import type { LaneCallOptions, LaneConsumer, MessageValidator, WaitingReceiver } from './lane-contract.interface.js';
 import type { KeyKind } from './key-index.js';
 import { laneIterator } from './lane-iterator.js';
@@ -47,16 +47,9 @@ export class Lane<T> implements AsyncIterable<T> {
       throw new RangeError(`Lane ${name}: capacity must be an integer >= 1, got ${String(capacity)}`);
     }
     this.buffer = new RingBuffer<T>(capacity);
-    const lane = this;
-    this.publishers = new LanePublishers<T>(
-      {
-        offer: (message, slot) => this.offer(message, slot),
-        get closed() {
-          return lane.isClosed;
-        },
-      },
-      this.aborts,
-    );
+    // Functions, not a getter: an object literal with an accessor is made in dictionary mode, and
+    // `offer` is looked up on every publish.
+    this.publishers = new LanePublishers<T>({ offer: (message, slot) => this.offer(message, slot), isClosed: () => this.isClosed }, this.aborts);
   }
 
   /** Messages buffered and not yet received. */

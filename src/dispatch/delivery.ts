@@ -1,4 +1,4 @@
-import type { KeySlot } from '../bus/key-admission.js';
+import type { KeySlot } from '../bus/key-slot.js';
 
 /**
  * One accepted message on its way through the handlers of its lane. It is finished when every handler

@@ -1,5 +1,5 @@
 import type { BusObserver } from '../bus/bus-observer.interface.js';
-import type { KeySlot } from '../bus/key-admission.js';
+import type { KeySlot } from '../bus/key-slot.js';
 import { KeyIndex } from '../bus/key-index.js';
 import type { Lane } from '../bus/lane.js';
 import type { LaneName } from '../bus/messages.interface.js';

@@ -3,7 +3,7 @@ import type { BusObserver } from '../bus/bus-observer.interface.js';
 import type { UndeliveredDetails, UndeliveredReason } from '../bus/undelivered.interface.js';
 import { describeError, isInstanceOf, readStringField } from '../bus/describe.js';
 import { DeliveryFailedError } from './delivery-failed.error.js';
-import type { KeySlot } from '../bus/key-admission.js';
+import type { KeySlot } from '../bus/key-slot.js';
 import type { KeyKind } from '../bus/key-index.js';
 import type { Lane, LaneConsumer } from '../bus/lane.js';
 import type { BusHandler } from './bus-handler.interface.js';
