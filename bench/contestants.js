@@ -22,6 +22,7 @@ import { UseGuards } from '@nestjs/common';
 import { Subject, concatMap, mergeMap } from 'rxjs';
 import { BusChannel, BusModule, Lane, MessageBusService, OnInbound, OnOutbound } from '../dist/index.js';
 import { FloorQueue } from './floor-queue.js';
+import { KeyedFloor } from './keyed-floor.js';
 import { makeMessage, nextTurn } from './harness.js';
 import { SINK, createApp, decorateMethod, provider, rootModule } from './nest.js';
 
@@ -202,7 +203,39 @@ export function floor({ slow }) {
   };
 }
 
-/** `@nestjs/event-emitter`: an `@OnEvent` async listener in a Nest application context. */
+/**
+ * The keyed floor: per-chat order with chats in parallel (concurrency 8, as the bus's default), and
+ * nothing else (see keyed-floor.js). What the default dispatch would cost with none of the bus's work.
+ */
+export function keyedFloor({ slow }) {
+  class KeyedFloorHandler {
+    constructor(sink) {
+      this.sink = sink;
+    }
+    async handle(message) {
+      if (slow) await nextTurn();
+      this.sink.take(message);
+    }
+  }
+
+  return {
+    name: 'floor, keyed (per-chat order, concurrency 8)',
+    kind: 'floor',
+    setup(ctx) {
+      const handler = new KeyedFloorHandler(ctx.sink);
+      return { floor: new KeyedFloor((message) => handler.handle(message), 8) };
+    },
+    async run({ floor }, { messages, probe, sink }) {
+      for (let i = 0; i < messages; i++) {
+        await floor.publish(makeMessage(i));
+        if ((i & 1023) === 0) probe.sample();
+      }
+      await sink.done();
+    },
+    teardown() {},
+  };
+}
+
 /**
  * This package's bare `Lane`, consumed with the same loop as the floor (`tryReceive() ?? await receive()`):
  * the lane against the floor on equal terms, since `for await` costs a promise per item by itself.
@@ -284,6 +317,7 @@ export function floorForAwait({ slow }) {
   };
 }
 
+/** `@nestjs/event-emitter`: an `@OnEvent` async listener in a Nest application context. */
 export function eventEmitter({ slow, flood }) {
   class EmitterListener {
     constructor(sink) {

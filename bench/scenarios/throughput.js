@@ -5,7 +5,7 @@
  */
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { BusOpenTelemetry } from '../../dist/opentelemetry/index.js';
-import { CAPACITY, allContestants, nestBus, nestBusOutbound } from '../contestants.js';
+import { CAPACITY, allContestants, keyedFloor, nestBus, nestBusOutbound } from '../contestants.js';
 
 /** A tracer provider that records and samples every span and exports none: the cost of tracing itself. */
 const tracerProvider = new BasicTracerProvider();
@@ -21,6 +21,8 @@ export default {
   rounds: { full: 5, quick: 2 },
   contestants: [
     ...allContestants({ slow: false, flood: false }),
+    // What per-chat order costs with nothing else around it: the floor of the default dispatch.
+    keyedFloor({ slow: false }),
     // The same handler behind a guard: what running through Nest's enhancer pipeline costs per message.
     nestBus({ slow: false }, undefined, 'nest-bus (ours, with a guard)', { guarded: true }),
     // What observing costs: a subscriber to events$ (every event built and delivered), and OpenTelemetry
