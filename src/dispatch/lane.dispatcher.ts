@@ -8,13 +8,10 @@ import type { KeyKind } from '../bus/key-index.js';
 import type { Lane, LaneConsumer } from '../bus/lane.js';
 import type { BusHandler } from './bus-handler.interface.js';
 import type { Delivery } from './delivery.js';
-import { failureReason } from './failure-reason.js';
 import type { ResolvedDispatchOptions } from './dispatch-options.js';
-import { HandlerCall } from './handler-call.js';
 import { KeyedScheduler } from './keyed-scheduler.js';
-import { DELIVERED } from './scheduler-host.js';
-import { isThenable } from './thenable.js';
-import type { SchedulerHost } from './scheduler-host.js';
+import { SerialLoop } from './serial-loop.js';
+import type { SerialLoopHost } from './serial-loop.js';
 import type { DispatchCounts, HandlerLoad } from './dispatch-counts.interface.js';
 
 export type { DispatchCounts, HandlerLoad } from './dispatch-counts.interface.js';
@@ -36,7 +33,7 @@ const MAX_CACHED_CHANNELS = 1024;
  * that publishes to its own lane while being called gets its message queued in the lane and taken
  * right after, in order.
  */
-export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, LaneConsumer<T> {
+export class LaneDispatcher<T extends Addressed> implements SerialLoopHost<T>, LaneConsumer<T> {
   private readonly schedulers: KeyedScheduler<T>[];
   private readonly byChannel = new Map<string, readonly KeyedScheduler<T>[]>();
   private readonly everyChannel: boolean;
@@ -48,12 +45,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
    * timeout, retry or debounce): the lane is consumed by a loop that awaits each call, as a plain
    * consumer would, without the scheduler's bookkeeping.
    */
-  private readonly serial: KeyedScheduler<T> | undefined;
-  /** The serial loop's call in progress, for `abandon`. */
-  private serialCall: HandlerCall<T> | undefined = undefined;
-  /** Messages the serial loop took: one the lane handed over and the loop has not resumed for is not idle. */
-  private serialTaken = 0;
-  private serialFailures = 0;
+  private readonly serial: SerialLoop<T> | undefined;
   private dispatching = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -80,7 +72,8 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
       return new KeyedScheduler(lane.name, handler, handler.options, this, observer, onSlots);
     });
     this.everyChannel = handlers.every((handler) => handler.channels === undefined);
-    this.serial = this.schedulers.length === 1 && isSerial(this.schedulers[0].options) ? this.schedulers[0] : undefined;
+    const only = this.schedulers.length === 1 ? this.schedulers[0] : undefined;
+    this.serial = only !== undefined && isSerial(only.options) ? new SerialLoop(lane, only.handler, this, observer) : undefined;
   }
 
   /** Messages accepted from the lane and not yet finished. */
@@ -96,7 +89,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
   /** Starts consuming: takes what the lane already holds, then whatever is published. */
   start(): void {
     if (this.serial !== undefined) {
-      void this.consumeSerially(this.serial);
+      void this.serial.run();
       return;
     }
     this.lane.attach(this);
@@ -108,9 +101,9 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     return this.schedulers.map((scheduler) => {
       const { name } = scheduler.handler;
       const { concurrency } = scheduler.options;
-      if (scheduler !== this.serial) return { handler: name, concurrency, ...scheduler.load() };
-      const inFlight = this.serialCall === undefined ? 0 : 1;
-      return { handler: name, concurrency, inFlight, queuedKeys: 0, queuedMessages: 0, failures: this.serialFailures };
+      const serial = this.serial;
+      if (serial === undefined) return { handler: name, concurrency, ...scheduler.load() };
+      return { handler: name, concurrency, inFlight: serial.inFlight, queuedKeys: 0, queuedMessages: 0, failures: serial.failures };
     });
   }
 
@@ -121,7 +114,7 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
   }
 
   isIdle(): boolean {
-    return this.held === 0 && this.lane.size === 0 && (this.serial === undefined || this.serialTaken === this.lane.receivedCount);
+    return this.held === 0 && this.lane.size === 0 && (this.serial === undefined || this.serial.taken === this.lane.receivedCount);
   }
 
   /** Ends every debounce window now: the bus is closing. */
@@ -142,15 +135,9 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
       for (const delivery of running) inFlight.add(delivery);
       for (const delivery of [...running, ...waiting]) all.add(delivery);
     }
-    const serialCall = this.serialCall;
-    if (serialCall !== undefined && !serialCall.detached) {
-      serialCall.detached = true;
-      serialCall.abort(reason);
-      if (serialCall.startedAt !== 0) this.observer.callEnded(serialCall, { type: 'abandoned', error: reason });
-      for (const delivery of serialCall.deliveries) {
-        inFlight.add(delivery);
-        all.add(delivery);
-      }
+    for (const delivery of this.serial?.abandon(reason) ?? []) {
+      inFlight.add(delivery);
+      all.add(delivery);
     }
     for (const delivery of all) {
       if (delivery.finished) continue;
@@ -185,49 +172,16 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     this.logger.error(`${handler} failed on an ${this.lane.name} message from channel "${channel}"${retrying}`, describeError(error));
   }
 
-  /**
-   * The serial loop: takes each message from the lane and awaits its call before the next, one frame for
-   * the whole lane instead of one per call.
-   */
-  private async consumeSerially(scheduler: KeyedScheduler<T>): Promise<void> {
-    const { lane, observer } = this;
-    const { handler } = scheduler;
-    const wrapsCalls = observer.wrapsCalls; // fixed before dispatch starts
-    for (;;) {
-      const message = lane.tryReceive() ?? (await lane.receive());
-      if (message === undefined) return;
-      this.serialTaken++;
-      const schedulers = this.stopped ? undefined : this.schedulersFor(message);
-      if (schedulers === undefined || schedulers.length === 0) {
-        const reason = this.stopped ? 'shutdown-timeout' : schedulers === undefined ? 'unreadable' : 'no-handler';
-        this.undeliverUnaccepted(message, undefined, reason);
-        this.notifyIfIdle();
-        continue;
-      }
-      const publication = observer.holding ? observer.claim(message) : undefined;
-      const delivery: Delivery<T> = { message, slot: undefined, remaining: 1, failed: false, finished: false, abandoned: false, publication };
-      const call = new HandlerCall<T>(lane.name, undefined, 1, handler.name, [delivery]);
-      this.held++;
-      this.serialCall = call;
-      if (observer.active) observer.callStarted(call);
-      try {
-        const result = wrapsCalls ? observer.runCall(call, () => handler.invoke(message, call)) : handler.invoke(message, call);
-        if (isThenable(result)) await result;
-        if (!call.detached) {
-          if (call.startedAt !== 0) observer.callEnded(call, DELIVERED);
-          this.settle(delivery);
-        }
-      } catch (error) {
-        if (!call.detached) {
-          this.serialFailures++;
-          if (call.startedAt !== 0) observer.callEnded(call, { type: 'failed', error, willRetry: false });
-          this.logFailure(handler.name, message, error, false);
-          this.settle(delivery, failureReason(error), error, handler.name);
-        }
-      }
-      call.detached = true;
-      this.serialCall = undefined;
+  /** The serial loop took a message: its delivery, or `undefined` when it cannot be delivered (reported). */
+  open(message: T): Delivery<T> | undefined {
+    const schedulers = this.stopped ? undefined : this.schedulersFor(message);
+    if (schedulers === undefined || schedulers.length === 0) {
+      const reason = this.stopped ? 'shutdown-timeout' : schedulers === undefined ? 'unreadable' : 'no-handler';
+      this.undeliverUnaccepted(message, undefined, reason);
+      this.notifyIfIdle();
+      return undefined;
     }
+    return this.opened(message, undefined, 1);
   }
 
   /** Takes buffered messages while there is room; a reentrant call leaves it to the outer one. */
@@ -272,10 +226,15 @@ export class LaneDispatcher<T extends Addressed> implements SchedulerHost<T>, La
     const schedulers = this.schedulersFor(message);
     if (schedulers === undefined) return this.undeliverUnaccepted(message, slot, 'unreadable');
     if (schedulers.length === 0) return this.undeliverUnaccepted(message, slot, 'no-handler');
-    const publication = this.observer.holding ? this.observer.claim(message) : undefined;
-    const delivery: Delivery<T> = { message, slot, remaining: schedulers.length, failed: false, finished: false, abandoned: false, publication };
-    this.held++;
+    const delivery = this.opened(message, slot, schedulers.length);
     for (const scheduler of schedulers) scheduler.push(delivery);
+  }
+
+  /** A message accepted for `handlers` handlers: held until every one of them is done with it. */
+  private opened(message: T, slot: KeySlot<T> | undefined, handlers: number): Delivery<T> {
+    const publication = this.observer.holding ? this.observer.claim(message) : undefined;
+    this.held++;
+    return { message, slot, remaining: handlers, failed: false, finished: false, abandoned: false, publication };
   }
 
   private undeliverUnaccepted(message: T, slot: KeySlot<T> | undefined, reason: UndeliveredReason): void {
