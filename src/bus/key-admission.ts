@@ -1,19 +1,8 @@
 import { KeyIndex } from './key-index.js';
 import type { KeyKind } from './key-index.js';
 import { KeySlot } from './key-slot.js';
+import type { WaitingPublisher } from './key-slot.js';
 import { WaiterQueue } from './waiter-queue.js';
-import type { Waiter } from './waiter-queue.js';
-
-/**
- * A publisher waiting on a lane: for space, or (with per-key admission) for its key to have a free slot.
- * `reserved` is set once it holds a slot of its key, which it gives back if it gives up.
- */
-export interface WaitingPublisher<T> extends Waiter {
-  message: T;
-  slot: KeySlot<T> | undefined;
-  reserved: boolean;
-  resolve(): void;
-}
 
 /**
  * Per-key admission of a lane: at most `limit` messages of one key may be accepted and not yet released

@@ -1,6 +1,5 @@
-import type { WaitingPublisher } from './key-admission.js';
 import type { IndexEntry } from './key-index.js';
-import type { WaiterQueue } from './waiter-queue.js';
+import type { Waiter, WaiterQueue } from './waiter-queue.js';
 
 /**
  * One key's share of a lane: its pending messages and the publishers waiting for a free slot.
@@ -23,4 +22,15 @@ export class KeySlot<T> implements IndexEntry {
   get idle(): boolean {
     return this.pending <= 0 && (this.waiting === undefined || this.waiting.length === 0);
   }
+}
+
+/**
+ * A publisher waiting on a lane: for space, or (with per-key admission) for its key to have a free slot.
+ * `reserved` is set once it holds a slot of its key, which it gives back if it gives up.
+ */
+export interface WaitingPublisher<T> extends Waiter {
+  message: T;
+  slot: KeySlot<T> | undefined;
+  reserved: boolean;
+  resolve(): void;
 }

@@ -1,7 +1,6 @@
 import type { AbortWatch } from './abort-watch.js';
 import { KeyAdmission } from './key-admission.js';
-import type { WaitingPublisher } from './key-admission.js';
-import type { KeySlot } from './key-slot.js';
+import type { KeySlot, WaitingPublisher } from './key-slot.js';
 import type { KeyKind } from './key-index.js';
 import { WaiterQueue } from './waiter-queue.js';
 
